@@ -10,11 +10,15 @@ from autograder import notebooks, sample_class
 from autograder.paths import (EXERCISES_DIR, REPO_ROOT, SAMPLE_CLASS_DIR, SOURCE_DIR,
                               list_assignments, list_notebooks)
 from autograder.report import read_csv
-from wrong_answers import WRONG_ANSWERS
+from known_answers import HANGS, RIGHT, WRONG
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
-ASSIGNMENTS = list_assignments()
+# COURSE_TEST_ASSIGNMENTS=02_gradient_descent,03_forward_pass limits the slow tests while writing content.
+ASSIGNMENTS = [a for a in list_assignments()
+               if not os.environ.get("COURSE_TEST_ASSIGNMENTS")
+               or a in os.environ["COURSE_TEST_ASSIGNMENTS"].split(",")]
+CELL_TIMEOUT = 10  # seconds; every solution cell needs well under one
 
 
 def source_notebook_paths():
@@ -22,7 +26,8 @@ def source_notebook_paths():
 
 
 def build_test_class(root):
-    """Submissions that prove the tests: the solution, the release, and each known wrong answer.
+    """Submissions that prove the tests: the solution, the release, each known wrong
+    and right answer, and one that never finishes a cell.
 
     The bundled sample class is added too, so that one nbgrader run covers it.
     """
@@ -33,22 +38,26 @@ def build_test_class(root):
             answers = [notebooks.nbgrader_meta(c)["grade_id"] for c in source.cells
                        if notebooks.is_answer_cell(c)]
 
-            def submit(student, nb):
+            def submit(student, replaced=None):
+                nb = sample_class.fill_answers(notebooks.read(release), source, answers)
+                if replaced is not None:
+                    notebooks.cell_by_grade_id(nb, replaced.grade_id).source = replaced.source
                 notebooks.write(nb, root / student / assignment / f"{name}.ipynb")
 
-            submit("solution", sample_class.fill_answers(notebooks.read(release), source, answers))
-            submit("release", notebooks.read(release))
-            for wrong in WRONG_ANSWERS.get(assignment, []):
-                if wrong.grade_id not in answers:
-                    continue
-                nb = sample_class.fill_answers(notebooks.read(release), source, answers)
-                notebooks.cell_by_grade_id(nb, wrong.grade_id).source = wrong.source
-                submit(f"wrong_{wrong.key}", nb)
-    for student_dir in SAMPLE_CLASS_DIR.iterdir():
-        for path in student_dir.rglob("*.ipynb"):
-            dest = root / path.relative_to(SAMPLE_CLASS_DIR)
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            dest.write_bytes(path.read_bytes())
+            submit("solution")
+            notebooks.write(notebooks.read(release), root / "release" / assignment / f"{name}.ipynb")
+            for prefix, known in (("wrong", WRONG), ("right", RIGHT)):
+                for answer in known.get(assignment, []):
+                    if answer.grade_id in answers:
+                        submit(f"{prefix}_{answer.key}", answer)
+            if assignment in HANGS and HANGS[assignment].grade_id in answers:
+                submit("hangs", HANGS[assignment])
+    for path in SAMPLE_CLASS_DIR.glob("*/*/*.ipynb"):
+        if path.parent.name not in ASSIGNMENTS:
+            continue
+        dest = root / path.relative_to(SAMPLE_CLASS_DIR)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.write_bytes(path.read_bytes())
 
 
 @pytest.fixture(scope="session")
@@ -58,7 +67,7 @@ def graded_class(tmp_path_factory):
     build_test_class(root / "submissions")
     out = root / "out"
     proc = subprocess.run([sys.executable, "-m", "autograder", "grade", str(root / "submissions"),
-                           "--out", str(out), "--timeout", "60"],
+                           "--out", str(out), "--timeout", str(CELL_TIMEOUT)],
                           cwd=REPO_ROOT, capture_output=True, text=True, timeout=1800)
     assert proc.returncode == 0, proc.stderr[-3000:]
     cells = read_csv(out / "grades.csv")

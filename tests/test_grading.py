@@ -5,7 +5,7 @@ import pytest
 from autograder import notebooks
 from autograder.paths import SOURCE_DIR, list_notebooks
 from conftest import ASSIGNMENTS
-from wrong_answers import WRONG_ANSWERS
+from known_answers import HANGS, RIGHT, WRONG
 
 pytestmark = pytest.mark.slow
 
@@ -46,14 +46,15 @@ def test_every_answer_cell_has_known_wrong_answers(assignment):
     answers = set()
     for name in list_notebooks(assignment):
         answers |= set(notebooks.tests_of_answers(notebooks.read(SOURCE_DIR / assignment / f"{name}.ipynb")))
-    covered = {w.grade_id for w in WRONG_ANSWERS.get(assignment, [])}
+    covered = {w.grade_id for w in WRONG.get(assignment, [])}
     assert answers <= covered, f"no known wrong answer for {sorted(answers - covered)}"
 
 
-WRONG = [(a, w) for a, ws in WRONG_ANSWERS.items() for w in ws]
+WRONG_CASES = [(a, w) for a, ws in WRONG.items() for w in ws]
+RIGHT_CASES = [(a, r) for a, rs in RIGHT.items() for r in rs]
 
 
-@pytest.mark.parametrize("assignment,wrong", WRONG, ids=[w.key for _, w in WRONG])
+@pytest.mark.parametrize("assignment,wrong", WRONG_CASES, ids=[w.key for _, w in WRONG_CASES])
 def test_known_wrong_answer_loses_points(graded_class, assignment, wrong):
     student = f"wrong_{wrong.key}"
     rows = [graded_class["cells"][(student, t)] for t in _tests_of(assignment, wrong.grade_id)]
@@ -62,6 +63,24 @@ def test_known_wrong_answer_loses_points(graded_class, assignment, wrong):
     if wrong.hint:
         details = " | ".join(r["detail"] for r in rows)
         assert wrong.hint in details, f"the feedback should name the mistake ({wrong.hint!r}); got: {details}"
+
+
+@pytest.mark.parametrize("assignment,right", RIGHT_CASES, ids=[r.key for _, r in RIGHT_CASES])
+def test_correct_alternative_keeps_full_marks(graded_class, assignment, right):
+    for grade_id in _test_cells(assignment):
+        row = graded_class["cells"][(f"right_{right.key}", grade_id)]
+        assert row["status"] == "passed", f"{right.key} loses points on {grade_id}: {row['detail']}"
+
+
+@pytest.mark.parametrize("assignment", sorted(HANGS))
+def test_a_cell_that_never_finishes_costs_only_its_tests(graded_class, assignment):
+    hung_tests = _tests_of(assignment, HANGS[assignment].grade_id)
+    for grade_id in _test_cells(assignment):
+        row = graded_class["cells"][("hangs", grade_id)]
+        if grade_id in hung_tests:
+            assert row["status"] == "failed", f"{grade_id} should fail after the timeout"
+        else:
+            assert row["status"] == "passed", f"{grade_id} should still pass: {row['detail']}"
 
 
 def test_sample_class_grades_as_described(graded_class):

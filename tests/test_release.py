@@ -4,6 +4,7 @@ import pytest
 from autograder import notebooks
 from autograder.paths import EXERCISES_DIR, SAMPLE_CLASS_DIR, SOLUTIONS_DIR
 from autograder.release import ReleaseError, release
+from conftest import ASSIGNMENTS
 
 pytestmark = pytest.mark.slow
 
@@ -13,13 +14,15 @@ STALE = "is stale: run `make release` and commit exercises/, solutions/ and auto
 @pytest.fixture(scope="module")
 def fresh(tmp_path_factory):
     root = tmp_path_factory.mktemp("fresh")
-    release(exercises_dir=root / "exercises", solutions_dir=root / "solutions",
+    release(ASSIGNMENTS, exercises_dir=root / "exercises", solutions_dir=root / "solutions",
             sample_dir=root / "sample_class", log=lambda _: None)
     return root
 
 
 def _files(root):
-    return sorted(p.relative_to(root) for p in root.rglob("*") if p.is_file())
+    """Files below root that belong to the assignments under test."""
+    return sorted(p.relative_to(root) for p in root.rglob("*")
+                  if p.is_file() and set(p.relative_to(root).parts) & set(ASSIGNMENTS))
 
 
 def test_exercises_are_regenerated_exactly(fresh):
