@@ -44,6 +44,8 @@ def _parser():
                           "(default: the bundled sample class)")
     gra.add_argument("--out", type=Path, default=Path("grades"), help="output folder (default: ./grades)")
     gra.add_argument("--timeout", type=int, default=30, help="seconds a cell may run (default: 30)")
+    gra.add_argument("--jobs", type=int, default=None,
+                     help="assignments graded at once (default: the number of cores)")
     gra.add_argument("--assignment", action="append", dest="assignments",
                      help="grade only this assignment (repeatable; default: all found)")
     gra.set_defaults(run=_grade)
@@ -72,7 +74,7 @@ def _grade(args):
     from .grading import AssignmentGrade, CellGrade, grade
     from .report import format_summary, write_csv
     cells, summary = grade(args.submissions, args.out, timeout=args.timeout,
-                           assignments=args.assignments, log=lambda m: print(m, file=sys.stderr))
+                           assignments=args.assignments, jobs=args.jobs, log=lambda m: print(m, file=sys.stderr))
     write_csv(cells, args.out / "grades.csv", CellGrade)
     write_csv(summary, args.out / "summary.csv", AssignmentGrade)
     print(format_summary(summary))

@@ -5,9 +5,11 @@ Output: grades.csv (one row per student, assignment and test cell),
 summary.csv (one row per student and assignment), the autograded notebooks
 and nbgrader's logs.
 """
+import os
 import re
 import shutil
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,22 +47,30 @@ class AssignmentGrade:
     status: str  # graded, not_submitted, not_graded
 
 
-def grade(submissions, out_dir, timeout=30, assignments=None, course_dir=COURSE_DIR, log=print):
-    """Autograde every student's work; return (cell grades, assignment grades)."""
+def grade(submissions, out_dir, timeout=30, assignments=None, course_dir=COURSE_DIR, jobs=None, log=print):
+    """Autograde every student's work; return (cell grades, assignment grades).
+
+    Assignments are graded side by side (up to `jobs` at once, default: the
+    number of cores), each in its own scratch nbgrader course.
+    """
     submissions, out_dir = Path(submissions), Path(out_dir)
     students = _students(submissions)
     known = list_assignments(Path(course_dir) / "source")
     assignments = _assignments_to_grade(submissions, students, known, assignments, log)
     out_dir.mkdir(parents=True, exist_ok=True)
-    cells = []
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(assignments)))
     with tempfile.TemporaryDirectory(prefix="grade-") as tmp:
-        workspace = Workspace(tmp, course_dir, assignments)
-        for assignment in assignments:
-            cells += _grade_assignment(workspace, assignment, submissions, students,
-                                       out_dir, timeout, course_dir, log)
-        autograded = workspace.root / "autograded"
-        if autograded.exists():
-            shutil.copytree(autograded, out_dir / "autograded", dirs_exist_ok=True)
+        def grade_one(assignment):
+            workspace = Workspace(Path(tmp) / assignment, course_dir, [assignment])
+            rows = _grade_assignment(workspace, assignment, submissions, students,
+                                     out_dir, timeout, course_dir, log)
+            autograded = workspace.root / "autograded"
+            if autograded.exists():
+                shutil.copytree(autograded, out_dir / "autograded", dirs_exist_ok=True)
+            return rows
+
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            cells = [row for rows in pool.map(grade_one, assignments) for row in rows]
     return cells, summarize(cells)
 
 
