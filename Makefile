@@ -10,7 +10,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 # Root may only run JupyterLab with --allow-root. LAB_ARGS passes more options to `make lab`.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab formgrader test grade release environment clean
+.PHONY: lab formgrader test grade release bench environment clean
 
 lab: $(STAMP)  ## student: open JupyterLab on the exercises
 	$(BIN)/jupyter lab --ServerApp.root_dir=exercises $(ALLOW_ROOT) $(LAB_ARGS)
@@ -26,6 +26,9 @@ grade: $(STAMP)  ## grade the bundled sample class and print the table
 
 release: $(STAMP)  ## regenerate exercises/ and solutions/ from course/source/
 	$(BIN)/python -m autograder release
+
+bench: $(STAMP)  ## the NN class against scikit-learn and a per-sample loop (prints a table)
+	$(BIN)/python bench/nn_speed.py
 
 environment: $(STAMP)  ## rewrite environment.yml from pyproject.toml
 	$(BIN)/python tools/environment_yml.py --write

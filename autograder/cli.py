@@ -74,7 +74,8 @@ def _grade(args):
     from .grading import AssignmentGrade, CellGrade, grade
     from .report import format_summary, write_csv
     cells, summary = grade(args.submissions, args.out, timeout=args.timeout,
-                           assignments=args.assignments, jobs=args.jobs, log=lambda m: print(m, file=sys.stderr))
+                           assignments=args.assignments, jobs=args.jobs,
+                           log=lambda m: print(m, file=sys.stderr))
     write_csv(cells, args.out / "grades.csv", CellGrade)
     write_csv(summary, args.out / "summary.csv", AssignmentGrade)
     print(format_summary(summary))

@@ -5,11 +5,9 @@ Output: grades.csv (one row per student, assignment and test cell),
 summary.csv (one row per student and assignment), the autograded notebooks
 and nbgrader's logs.
 """
-import os
 import re
 import shutil
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +15,7 @@ import nbformat
 
 from . import notebooks
 from .paths import COURSE_DIR, list_assignments, list_notebooks
-from .workspace import Workspace
+from .workspace import Workspace, side_by_side
 
 ANSI_ESCAPES = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -58,7 +56,6 @@ def grade(submissions, out_dir, timeout=30, assignments=None, course_dir=COURSE_
     known = list_assignments(Path(course_dir) / "source")
     assignments = _assignments_to_grade(submissions, students, known, assignments, log)
     out_dir.mkdir(parents=True, exist_ok=True)
-    jobs = max(1, min(jobs or os.cpu_count() or 1, len(assignments)))
     with tempfile.TemporaryDirectory(prefix="grade-") as tmp:
         def grade_one(assignment):
             workspace = Workspace(Path(tmp) / assignment, course_dir, [assignment])
@@ -69,8 +66,7 @@ def grade(submissions, out_dir, timeout=30, assignments=None, course_dir=COURSE_
                 shutil.copytree(autograded, out_dir / "autograded", dirs_exist_ok=True)
             return rows
 
-        with ThreadPoolExecutor(max_workers=jobs) as pool:
-            cells = [row for rows in pool.map(grade_one, assignments) for row in rows]
+        cells = [row for rows in side_by_side(grade_one, assignments, jobs) for row in rows]
     return cells, summarize(cells)
 
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from . import notebooks, sample_class
 from .paths import COURSE_DIR, EXERCISES_DIR, SAMPLE_CLASS_DIR, SOLUTIONS_DIR, list_assignments
-from .workspace import Workspace
+from .workspace import Workspace, side_by_side
 
 
 class ReleaseError(RuntimeError):
@@ -13,13 +13,13 @@ class ReleaseError(RuntimeError):
 
 
 def release(assignments=None, course_dir=COURSE_DIR, exercises_dir=EXERCISES_DIR,
-            solutions_dir=SOLUTIONS_DIR, sample_dir=SAMPLE_CLASS_DIR, log=print):
-    """Regenerate the student and solution copies of each assignment."""
+            solutions_dir=SOLUTIONS_DIR, sample_dir=SAMPLE_CLASS_DIR, jobs=None, log=print):
+    """Regenerate the student and solution copies of each assignment (side by side)."""
     assignments = assignments or list_assignments(Path(course_dir) / "source")
     with tempfile.TemporaryDirectory(prefix="release-") as tmp:
-        workspace = Workspace(tmp, course_dir, assignments)
-        for assignment in assignments:
+        def release_one(assignment):
             log(f"releasing {assignment}")
+            workspace = Workspace(Path(tmp) / assignment, course_dir, [assignment])
             workspace.nbgrader("generate_assignment", assignment, "--force")
             workspace.nbgrader("generate_solution", assignment, "--force")
             solution = workspace.root / "solution" / assignment
@@ -29,6 +29,8 @@ def release(assignments=None, course_dir=COURSE_DIR, exercises_dir=EXERCISES_DIR
             _replace_tree(solution, Path(solutions_dir) / assignment)
             sample_class.write(assignment, Path(exercises_dir) / assignment,
                                Path(course_dir) / "source" / assignment, sample_dir)
+
+        side_by_side(release_one, assignments, jobs)
     return assignments
 
 
@@ -42,11 +44,19 @@ def _check_solution_ran_cleanly(solution_dir):
                            + "\n  ".join(problems))
 
 
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
 def _tidy_solutions(solution_dir):
-    """Drop saved widget state: it is regenerated on every run and only adds noise."""
+    """Drop what changes on every run and shows nothing offline: cell timings and widget
+    views (their state is not saved; the plain-text fallback stays)."""
     for path in solution_dir.glob("*.ipynb"):
         nb = notebooks.read(path)
         nb.metadata.pop("widgets", None)
+        for cell in nb.cells:
+            cell.metadata.pop("execution", None)
+            for output in cell.get("outputs", []):
+                output.get("data", {}).pop(WIDGET_VIEW, None)
         notebooks.write(nb, path)
 
 

@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from .paths import COURSE_DIR
@@ -45,3 +46,13 @@ class Workspace:
     @property
     def db_url(self):
         return f"sqlite:///{self.root / 'gradebook.db'}"
+
+
+def side_by_side(task, assignments, jobs=None):
+    """[task(a) for a in assignments], up to `jobs` at once (default: the number of cores).
+
+    The first failure is re-raised. Each task should use its own Workspace.
+    """
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(assignments)))
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        return list(pool.map(task, assignments))
