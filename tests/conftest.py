@@ -60,6 +60,30 @@ def build_test_class(root):
         dest.write_bytes(path.read_bytes())
 
 
+@pytest.fixture
+def clean_figures(monkeypatch):
+    """For bpkit's drawing tests: Agg backend, no NBGRADER_EXECUTION, no pyplot figure left open."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    plt.close("all")
+    yield
+    assert plt.get_fignums() == [], "bpkit left a figure open in pyplot"
+    plt.close("all")
+
+
+@pytest.fixture
+def in_kernel(monkeypatch):
+    """Make bpkit believe it runs inside a Jupyter kernel."""
+    import IPython
+
+    class FakeKernelShell:
+        kernel = object()
+
+    monkeypatch.setattr(IPython, "get_ipython", lambda: FakeKernelShell())
+
+
 @pytest.fixture(scope="session")
 def graded_class(tmp_path_factory):
     """Grade the test class once through the command line; return its CSVs and table."""
@@ -72,7 +96,7 @@ def graded_class(tmp_path_factory):
     assert proc.returncode == 0, proc.stderr[-3000:]
     cells = read_csv(out / "grades.csv")
     return {
-        "cells": {(r["student_id"], r["grade_id"]): r for r in cells},
+        "cells": {(r["student_id"], r["assignment"], r["grade_id"]): r for r in cells},
         "rows": cells,
         "summary": {(r["student_id"], r["assignment"]): r for r in read_csv(out / "summary.csv")},
         "table": proc.stdout,

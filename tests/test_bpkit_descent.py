@@ -3,7 +3,6 @@
 import matplotlib
 
 matplotlib.use("Agg")
-import IPython  # noqa: E402
 import ipywidgets  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
@@ -13,18 +12,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from bpkit import descent  # noqa: E402
 
 
-@pytest.fixture(autouse=True)
-def clean_state(monkeypatch):
-    """No NBGRADER_EXECUTION from outside, and no figure left open in pyplot."""
-    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
-    plt.close("all")
-    yield
-    assert plt.get_fignums() == [], "bpkit.descent left a figure open in pyplot"
-    plt.close("all")
-
-
-class FakeKernelShell:
-    kernel = object()
+pytestmark = pytest.mark.usefixtures("clean_figures")
 
 
 # A descent as a student would write it (bpkit has none), counting its calls.
@@ -247,8 +235,7 @@ def test_static_explorer_draws_exactly_the_path_it_is_given():
     np.testing.assert_array_equal(iterates, fixed)
 
 
-def test_explorer_is_static_under_nbgrader_even_in_a_kernel(monkeypatch):
-    monkeypatch.setattr(IPython, "get_ipython", lambda: FakeKernelShell())
+def test_explorer_is_static_under_nbgrader_even_in_a_kernel(in_kernel, monkeypatch):
     monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
     assert isinstance(descent.learning_rate_explorer(StudentDescent(), square, square_prime), Figure)
 

@@ -15,14 +15,7 @@ from bpkit.data import worked_example_2321  # noqa: E402
 SIZES = [2, 3, 2, 1]
 
 
-@pytest.fixture(autouse=True)
-def no_leaked_figures():
-    """Every test starts and ends without open pyplot figures."""
-    plt.close("all")
-    yield
-    assert plt.get_fignums() == [], "bpkit left a figure open in pyplot"
-    plt.close("all")
-
+pytestmark = pytest.mark.usefixtures("clean_figures")
 
 @pytest.fixture(scope="module")
 def example():

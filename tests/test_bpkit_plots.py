@@ -13,14 +13,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from bpkit import graphs, plots  # noqa: E402
 
 
-@pytest.fixture(autouse=True)
-def no_leaked_figures():
-    """Every test starts and ends without open pyplot figures."""
-    plt.close("all")
-    yield
-    assert plt.get_fignums() == [], "bpkit left a figure open in pyplot"
-    plt.close("all")
-
+pytestmark = pytest.mark.usefixtures("clean_figures")
 
 def texts_of(fig):
     return [text.get_text() for ax in fig.axes for text in ax.texts]

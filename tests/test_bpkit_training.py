@@ -8,7 +8,6 @@ import time
 import matplotlib
 
 matplotlib.use("Agg")
-import IPython  # noqa: E402
 import ipywidgets  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
@@ -19,24 +18,12 @@ from matplotlib.patches import Rectangle  # noqa: E402
 from bpkit import training  # noqa: E402
 
 
-@pytest.fixture(autouse=True)
-def clean_state(monkeypatch):
-    """No NBGRADER_EXECUTION from outside, and no figure left open in pyplot."""
-    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
-    plt.close("all")
-    yield
-    assert plt.get_fignums() == [], "bpkit.training left a figure open in pyplot"
-    plt.close("all")
-
-
-class FakeKernelShell:
-    kernel = object()
+pytestmark = pytest.mark.usefixtures("clean_figures")
 
 
 @pytest.fixture
-def live(monkeypatch):
+def live(in_kernel, monkeypatch):
     """Pretend to run in a Jupyter kernel; collect what would be displayed."""
-    monkeypatch.setattr(IPython, "get_ipython", lambda: FakeKernelShell())
     shown = []
     monkeypatch.setattr(training, "display", lambda obj: shown.append(obj))
     return shown

@@ -21,16 +21,7 @@ def f_prime(x):
     return 3 * x**2
 
 
-@pytest.fixture(autouse=True)
-def clean_state(monkeypatch):
-    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
-    plt.close("all")
-    yield
-    plt.close("all")
-
-
-class FakeKernelShell:
-    kernel = object()
+pytestmark = pytest.mark.usefixtures("clean_figures")
 
 
 # ---------------------------------------------------------------- in_live_kernel
@@ -39,13 +30,11 @@ def test_not_live_outside_ipython():
     assert widgets.in_live_kernel() is False
 
 
-def test_live_inside_a_kernel(monkeypatch):
-    monkeypatch.setattr(IPython, "get_ipython", lambda: FakeKernelShell())
+def test_live_inside_a_kernel(in_kernel):
     assert widgets.in_live_kernel() is True
 
 
-def test_not_live_under_nbgrader_even_in_a_kernel(monkeypatch):
-    monkeypatch.setattr(IPython, "get_ipython", lambda: FakeKernelShell())
+def test_not_live_under_nbgrader_even_in_a_kernel(in_kernel, monkeypatch):
     monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
     assert widgets.in_live_kernel() is False
 
@@ -72,8 +61,7 @@ def test_static_fallback_is_the_default_outside_a_kernel(capsys):
     assert gap == 20.0
 
 
-def test_static_fallback_under_nbgrader_even_in_a_kernel(monkeypatch):
-    monkeypatch.setattr(IPython, "get_ipython", lambda: FakeKernelShell())
+def test_static_fallback_under_nbgrader_even_in_a_kernel(in_kernel, monkeypatch):
     monkeypatch.setenv("NBGRADER_EXECUTION", "validate")
     assert isinstance(widgets.nudge_explorer(np.sin, np.cos, 0.0), Figure)
 

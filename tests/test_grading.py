@@ -28,7 +28,7 @@ def _tests_of(assignment, answer_id):
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_solution_scores_full_marks(graded_class, assignment):
     for grade_id, points in _test_cells(assignment).items():
-        row = graded_class["cells"][("solution", grade_id)]
+        row = graded_class["cells"][("solution", assignment, grade_id)]
         assert row["status"] == "passed", f"{grade_id}: {row['detail']}"
         assert float(row["score"]) == points
 
@@ -36,7 +36,7 @@ def test_solution_scores_full_marks(graded_class, assignment):
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_untouched_release_scores_zero(graded_class, assignment):
     for grade_id in _test_cells(assignment):
-        row = graded_class["cells"][("release", grade_id)]
+        row = graded_class["cells"][("release", assignment, grade_id)]
         assert float(row["score"]) == 0, f"{grade_id} gives points for an empty answer"
         assert row["status"] == "failed"
 
@@ -57,7 +57,7 @@ RIGHT_CASES = [(a, r) for a, rs in RIGHT.items() if a in ASSIGNMENTS for r in rs
 @pytest.mark.parametrize("assignment,wrong", WRONG_CASES, ids=[w.key for _, w in WRONG_CASES])
 def test_known_wrong_answer_loses_points(graded_class, assignment, wrong):
     student = f"wrong_{wrong.key}"
-    rows = [graded_class["cells"][(student, t)] for t in _tests_of(assignment, wrong.grade_id)]
+    rows = [graded_class["cells"][(student, assignment, t)] for t in _tests_of(assignment, wrong.grade_id)]
     lost = sum(float(r["max_score"]) - float(r["score"]) for r in rows)
     assert lost > 0, f"{wrong.key} still gets full marks on {[r['grade_id'] for r in rows]}"
     if wrong.hint:
@@ -68,7 +68,7 @@ def test_known_wrong_answer_loses_points(graded_class, assignment, wrong):
 @pytest.mark.parametrize("assignment,right", RIGHT_CASES, ids=[r.key for _, r in RIGHT_CASES])
 def test_correct_alternative_keeps_full_marks(graded_class, assignment, right):
     for grade_id in _test_cells(assignment):
-        row = graded_class["cells"][(f"right_{right.key}", grade_id)]
+        row = graded_class["cells"][(f"right_{right.key}", assignment, grade_id)]
         assert row["status"] == "passed", f"{right.key} loses points on {grade_id}: {row['detail']}"
 
 
@@ -76,7 +76,7 @@ def test_correct_alternative_keeps_full_marks(graded_class, assignment, right):
 def test_a_cell_that_never_finishes_costs_only_its_tests(graded_class, assignment):
     hung_tests = _tests_of(assignment, HANGS[assignment].grade_id)
     for grade_id in _test_cells(assignment):
-        row = graded_class["cells"][("hangs", grade_id)]
+        row = graded_class["cells"][("hangs", assignment, grade_id)]
         if grade_id in hung_tests:
             assert row["status"] == "failed", f"{grade_id} should fail after the timeout"
         else:
