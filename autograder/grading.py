@@ -134,12 +134,14 @@ def _unreadable_reason(path):
 def _collect(workspace, assignment, submissions, students, notebook_names, problems, course_dir):
     from nbgrader.api import Gradebook, MissingEntry
 
+    source_dir = Path(course_dir) / "source" / assignment
+    max_scores_of = {name: notebooks.test_cells(notebooks.read(source_dir / f"{name}.ipynb"))
+                     for name in notebook_names}
     rows = []
     with Gradebook(workspace.db_url) as gradebook:
         for student in students:
             for name in notebook_names:
-                source = notebooks.read(Path(course_dir) / "source" / assignment / f"{name}.ipynb")
-                max_scores = notebooks.test_cells(source)
+                max_scores = max_scores_of[name]
                 submitted = (submissions / student / assignment / f"{name}.ipynb").exists()
                 try:
                     graded = gradebook.find_submission_notebook(name, assignment, student)
