@@ -229,6 +229,31 @@ def train_loop(initial, data, seed, epochs, batch_size, lr):
     return seconds, accuracy, final
 
 
+# ---------------------------------------------------------------- the floor
+
+def matrix_product_floor(sizes, n, batch_size, repeats=200):
+    """Seconds per epoch spent in the matrix products alone that any vectorised class must make.
+
+    Per batch: one product per layer forward, one for each dW, one for each dA except the
+    first layer's. Nothing else (activations, loss, updates) is counted, so no mini-batch
+    implementation of this network can be faster than this.
+    """
+    rng = np.random.default_rng(0)
+    shapes = []
+    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+        shapes.append(((batch_size, fan_in), (fan_in, fan_out)))      # forward: A_prev @ W
+        shapes.append(((fan_in, batch_size), (batch_size, fan_out)))  # dW = A_prev.T @ dZ
+    for fan_in, fan_out in zip(sizes[1:-1], sizes[2:]):
+        shapes.append(((batch_size, fan_out), (fan_out, fan_in)))     # dA = dZ @ W.T
+    pairs = [(rng.standard_normal(a), rng.standard_normal(b)) for a, b in shapes]
+    start = time.perf_counter()
+    for _ in range(repeats):
+        for a, b in pairs:
+            a @ b
+    per_batch = (time.perf_counter() - start) / repeats
+    return per_batch * n / batch_size
+
+
 # ---------------------------------------------------------------- main
 
 def load_data(split_seed=0):
@@ -284,6 +309,7 @@ def main(argv=None):
         loop_seconds, loop_accuracy, loop_final = train_loop(seed0[2], data, 0, loop_epochs,
                                                              args.batch_size, args.learning_rate)
         difference = max(float(np.max(np.abs(loop_final[k] - seed0[3][k]))) for k in loop_final)
+        floor_epoch = matrix_product_floor(sizes, len(data["X"]), args.batch_size)
 
     course_epoch = statistics.median(r[0] / args.epochs for r in course)
     sklearn_epoch = statistics.median(r[0] / args.epochs for r in sklearn)
@@ -309,6 +335,8 @@ def main(argv=None):
           f"(target: at most {TARGET_COURSE_OVER_SKLEARN:.1f}x and 1 point: {'met' if ok_sklearn else 'NOT met'})")
     print(f"loop / course time per epoch:    {ratio_loop:.1f}x   "
           f"(target: at least {TARGET_LOOP_OVER_COURSE:.0f}x: {'met' if ok_loop else 'NOT met'})")
+    print(f"matrix products alone (the floor for any vectorised class): {floor_epoch * 1e3:.2f} ms/epoch; "
+          f"loop / floor {loop_epoch / floor_epoch:.0f}x, course / floor {course_epoch / floor_epoch:.1f}x")
     print(f"loop and course (seed 0, {loop_epochs} epochs) end {difference:.1e} apart "
           f"(largest difference of a weight): the same computation")
 
