@@ -13,10 +13,9 @@ import ipywidgets
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.ticker import FormatStrFormatter, LogLocator, NullFormatter
-from IPython.display import display
 
 from .plots import _evaluate, _figure_and_axes
-from .widgets import in_live_kernel
+from .widgets import in_live_kernel, live_view
 
 __all__ = [
     "plot_path_1d", "plot_iterates", "plot_contour_path", "plot_loss_curves", "plot_fit",
@@ -281,19 +280,12 @@ def _live_explorer(descend, f, grad, x0, rates, eta_max, n_steps):
         value=rates[0], min=0.01, max=eta_max, step=0.01, description="η",
         continuous_update=False, readout_format=".2f",
     )
-    readout = ipywidgets.HTML()
-    plot_area = ipywidgets.Output()
 
-    def update(change=None):
+    def render():
         path = _run(descend, grad, x0, slider.value, n_steps)
-        readout.value = _explorer_readout(slider.value, path)
-        plot_area.clear_output(wait=True)
-        with plot_area:
-            display(_explorer_figure(f, path, slider.value))
+        return _explorer_readout(slider.value, path), _explorer_figure(f, path, slider.value)
 
-    slider.observe(update, names="value")
-    update()
-    return ipywidgets.VBox([slider, readout, plot_area])
+    return live_view([slider], render)
 
 
 def _static_explorer(descend, f, grad, x0, rates, n_steps):

@@ -16,6 +16,10 @@ This module only draws the numbers it is given; it computes none of them.
     from bpkit import network
     network.draw_network([2, 3, 2, 1], weights=[W1, W2, W3])
     network.all_paths([2, 3, 2, 1], start=(0, 0), end=(3, 0))   # 6 paths
+    network.derivative_paths([2, 3, 2, 1], layer=1, i=0, j=1)    # the 2 paths of w^(1)_{1,2}
+    network.draw_network([2, 3, 2, 1], edge_values=[dW1, dW2, dW3],
+                         highlight=network.derivative_paths([2, 3, 2, 1], 1, 0, 1),
+                         highlight_style="halo")
 """
 
 import itertools
@@ -25,7 +29,7 @@ import numpy as np
 from matplotlib.lines import Line2D
 from matplotlib.patches import Circle, Rectangle
 
-__all__ = ["draw_network", "all_paths"]
+__all__ = ["draw_network", "all_paths", "derivative_paths"]
 
 # Colours
 POSITIVE_COLOR = "#2166ac"      # blue
@@ -54,7 +58,9 @@ PLAIN_WIDTH = 1.2
 MIN_WIDTH = 0.6
 MAX_WIDTH = 4.2
 HIGHLIGHT_WIDTH = 5.6  # always wider than any other edge
+HALO_EXTRA = 6.0       # a halo is this many points wider than the edge it lies under
 FADED_ALPHA = 0.22
+HIGHLIGHT_STYLES = ("solid", "halo")
 
 
 # ---------------------------------------------------------------- input checks
@@ -192,6 +198,35 @@ def all_paths(layer_sizes, start, end) -> list:
     ]
 
 
+def derivative_paths(layer_sizes, layer, i, j) -> list:
+    """The paths along which the weight W^(layer)[i, j] acts on the output(s).
+
+    Each path starts with the weight's own edge, from neuron (layer-1, i) to
+    (layer, j), and then follows one route from (layer, j) to one output unit;
+    the derivative of a cost with respect to that weight is a sum with one term
+    per path. Units are 0-based, as in `weights[layer-1][i, j]`. In
+    [2, 3, 2, 1] a layer-3 weight has 1 path, a layer-2 weight 1 and a layer-1
+    weight 2. The list feeds `draw_network(highlight=...)` directly.
+    """
+    sizes = _check_layer_sizes(layer_sizes)
+    n_layers = len(sizes) - 1
+    try:
+        layer = int(layer)
+    except (TypeError, ValueError):
+        raise ValueError(f"layer should be an integer from 1 to {n_layers}, got {layer!r}") from None
+    if not 1 <= layer <= n_layers:
+        raise ValueError(
+            f"layer {layer} has no weights: the network {sizes} has weights in layers 1..{n_layers}"
+        )
+    source = _check_node((layer - 1, i), sizes, "the weight's source neuron (layer - 1, i)")
+    target = _check_node((layer, j), sizes, "the weight's target neuron (layer, j)")
+    if layer == n_layers:
+        return [[source, target]]
+    return [[source] + path
+            for k in range(sizes[-1])
+            for path in all_paths(sizes, target, (n_layers, k))]
+
+
 # ---------------------------------------------------------------- layout
 
 def _positions(sizes) -> dict:
@@ -239,7 +274,7 @@ def _new_figure(xlim, ylim, title):
 # ---------------------------------------------------------------- drawing
 
 def draw_network(layer_sizes, weights=None, neurons=None, receptors=None, edge_values=None,
-                 highlight=None, title=None, ax=None, digits=3):
+                 highlight=None, title=None, ax=None, digits=3, highlight_style="solid"):
     """Draw a fully connected network, layers left to right, with the numbers given.
 
     layer_sizes: neurons per layer, inputs first, e.g. [2, 3, 2, 1].
@@ -256,14 +291,23 @@ def draw_network(layer_sizes, weights=None, neurons=None, receptors=None, edge_v
                  written in the receptor box to the left of each neuron.
     highlight:   list of paths, each a list of (layer, unit) pairs (0-based units)
                  in consecutive layers, e.g. [(0, 0), (1, 1), (2, 1), (3, 0)].
-                 Their edges are drawn thick in amber; all other edges fade.
+                 All edges off these paths fade.
+    highlight_style: how the paths' edges are drawn. "solid" (the default):
+                 thick and amber, whatever they carry. "halo": they keep the
+                 colour and width of their numbers (sign and size, e.g. of
+                 gradients) and an amber band is laid underneath, so that a
+                 derivative's paths and the values along them show together.
     title, ax:   an optional title; an optional axes to draw into.
     digits:      significant digits of every number drawn.
 
     Neurons are labelled x^(l)_k and receptors z^(l)_k with 1-based k. Biases are
     not drawn. Returns the Figure. Each edge is a Line2D in ax.lines whose gid is
-    "edge:l:i:j" (W^(l)[i, j]).
+    "edge:l:i:j" (W^(l)[i, j]); a halo under it has the gid "halo:l:i:j".
     """
+    if highlight_style not in HIGHLIGHT_STYLES:
+        raise ValueError(
+            f"highlight_style should be one of {HIGHLIGHT_STYLES}, got {highlight_style!r}"
+        )
     sizes = _check_layer_sizes(layer_sizes)
     n_layers = len(sizes) - 1
     if weights is not None:
@@ -301,14 +345,22 @@ def draw_network(layer_sizes, weights=None, neurons=None, receptors=None, edge_v
                 value = None if shown is None else float(shown[l - 1][i, j])
                 color, text_color, width = _edge_style(value, largest)
                 alpha = 1.0
+                halo = False
                 if highlighted_edges:
-                    if (l, i, j) in highlighted_edges:
+                    if (l, i, j) not in highlighted_edges:
+                        alpha = FADED_ALPHA
+                    elif highlight_style == "solid":
                         color, width = HIGHLIGHT_COLOR, HIGHLIGHT_WIDTH
                     else:
-                        alpha = FADED_ALPHA
+                        halo = True
                 (x0, y0), (x1, y1) = centre[(l - 1, i)], centre[(l, j)]
                 x0 += RADIUS
                 x1 -= RADIUS + RECEPTOR_W
+                if halo:
+                    ax.add_line(Line2D([x0, x1], [y0, y1], color=HIGHLIGHT_COLOR,
+                                       linewidth=width + HALO_EXTRA, alpha=0.55,
+                                       solid_capstyle="round", zorder=0.9,
+                                       gid=f"halo:{l}:{i}:{j}"))
                 ax.add_line(Line2D([x0, x1], [y0, y1], color=color, linewidth=width,
                                    alpha=alpha, solid_capstyle="round", zorder=1,
                                    gid=f"edge:{l}:{i}:{j}"))
@@ -363,8 +415,8 @@ def draw_network(layer_sizes, weights=None, neurons=None, receptors=None, edge_v
                Line2D([], [], color=NEGATIVE_COLOR, linewidth=3, label=f"negative {what}"),
                Line2D([], [], color=ZERO_COLOR, linewidth=1, label="zero")]
         if highlighted_edges:
-            key.append(Line2D([], [], color=HIGHLIGHT_COLOR, linewidth=HIGHLIGHT_WIDTH,
-                              label="highlighted path"))
+            key.append(Line2D([], [], color=HIGHLIGHT_COLOR, alpha=0.55 if highlight_style == "halo" else 1,
+                              linewidth=HIGHLIGHT_WIDTH, label="highlighted path"))
         ax.legend(handles=key, loc="lower center", ncol=len(key), frameon=False, fontsize=8.5,
                   handlelength=1.8, borderaxespad=0.1,
                   title="line width grows with |" + what + "|", title_fontsize=8.5)

@@ -2,17 +2,23 @@
 
 While nbgrader executes a notebook (or outside Jupyter) nobody can move a
 slider, so each explorer then draws a few fixed cases instead.
+
+    widgets.nudge_explorer(f, f_prime, x0=1.0)                  # 01
+    widgets.weight_explorer(cost_of, gradients_of, params)      # 04
 """
 
+import html
 import os
+import re
 
 import ipywidgets
 import matplotlib.pyplot as plt
+import numpy as np
 from IPython.display import display
 
-from .plots import _scalar, plot_tangent
+from .plots import _figure_and_axes, _scalar, plot_tangent
 
-__all__ = ["in_live_kernel", "nudge_explorer"]
+__all__ = ["in_live_kernel", "nudge_explorer", "weight_explorer", "plot_weight_slice"]
 
 
 def in_live_kernel() -> bool:
@@ -60,24 +66,38 @@ def _readout_html(numbers) -> str:
     )
 
 
+def live_view(controls, render):
+    """A VBox of the controls, an HTML readout and a plot, redrawn whenever a control changes.
+
+    render() reads the controls and returns (readout HTML, Figure); it is
+    called once at the start and after every change of a control's value.
+    """
+    readout = ipywidgets.HTML()
+    plot_area = ipywidgets.Output()
+
+    def update(change=None):
+        readout.value, fig = render()
+        plot_area.clear_output(wait=True)
+        with plot_area:  # only captures inside a kernel; harmless elsewhere
+            display(fig)
+
+    for control in controls:
+        control.observe(update, names="value")
+    update()
+    return ipywidgets.VBox([*controls, readout, plot_area])
+
+
 def _live_nudge_explorer(f, f_prime, x0, dx_max):
     slider = ipywidgets.FloatSlider(
         value=dx_max / 4, min=-dx_max, max=dx_max, step=dx_max / 100,
         description="dx", continuous_update=False, readout_format=".3f",
     )
-    readout = ipywidgets.HTML()
-    plot_area = ipywidgets.Output()
 
-    def update(change=None):
+    def render():
         dx = slider.value
-        readout.value = _readout_html(_nudge_numbers(f, f_prime, x0, dx))
-        plot_area.clear_output(wait=True)
-        with plot_area:  # only captures inside a kernel; harmless elsewhere
-            display(plot_tangent(f, f_prime, x0, dx))
+        return _readout_html(_nudge_numbers(f, f_prime, x0, dx)), plot_tangent(f, f_prime, x0, dx)
 
-    slider.observe(update, names="value")
-    update()
-    return ipywidgets.VBox([slider, readout, plot_area])
+    return live_view([slider], render)
 
 
 def _static_nudge_explorer(f, f_prime, x0, dx_max):
@@ -114,3 +134,226 @@ def nudge_explorer(f, f_prime, x0, dx_max=2.0, static=None):
     if static:
         return _static_nudge_explorer(f, f_prime, x0, dx_max)
     return _live_nudge_explorer(f, f_prime, x0, dx_max)
+
+
+# ---------------------------------------------------------------- weight explorer
+
+CURVE_COLOR = "#35507a"
+TANGENT_COLOR = "#d6604d"
+POINT_COLOR = "#f0a30a"
+
+
+def _parse_weight(weight, params):
+    """(name, index) from "W3[1, 0]" or ("W3", (1, 0)), checked against params."""
+    if isinstance(weight, str):
+        match = re.fullmatch(r"\s*(\w+)\s*\[([\d,\s]*)\]\s*", weight)
+        if match is None:
+            raise ValueError(f"write a weight as name[i, j], e.g. 'W3[1, 0]'; got {weight!r}")
+        name = match.group(1)
+        index = tuple(int(part) for part in match.group(2).split(",") if part.strip())
+    else:
+        try:
+            name, index = weight
+            index = tuple(int(k) for k in np.atleast_1d(index))
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"a weight is 'W3[1, 0]' or a pair ('W3', (1, 0)); got {weight!r}") from None
+    if name not in params:
+        raise ValueError(f"params has no {name!r}; its names are {sorted(params)}")
+    shape = np.shape(params[name])
+    if len(index) != len(shape) or any(not 0 <= k < n for k, n in zip(index, shape)):
+        raise ValueError(f"{name}{list(index)} is not an entry of {name}, whose shape is {shape}")
+    return name, index
+
+
+def _weight_label(name, index) -> str:
+    """'W3[1, 0]', and the formula's name (1-based) where the name says the layer: w^(3)_{2,1}."""
+    text = f"{name}[{', '.join(str(k) for k in index)}]"
+    match = re.fullmatch(r"([Wb])(\d+)", name)
+    if match and len(index) == 2:
+        letter, layer = match.group(1).lower(), match.group(2)
+        sub = f"{index[0] + 1},{index[1] + 1}" if letter == "w" else f"{index[1] + 1}"
+        text += f"  ({letter}({layer})_{sub.replace(',', '')})"
+    return text
+
+
+def _with_entry(params, name, index, value):
+    """A copy of params in which params[name][index] is value (the other arrays are shared)."""
+    changed = np.array(params[name], dtype=float, copy=True)
+    changed[index] = value
+    return {**params, name: changed}
+
+
+def _gradient_entry(grads, name, index) -> float:
+    """The entry of the gradient dict for params[name][index]; keys 'dW3' or 'W3' are both accepted."""
+    if not isinstance(grads, dict):
+        raise TypeError(f"gradient(params) should return a dict of arrays, got {type(grads).__name__}")
+    for key in ("d" + name, name):
+        if key in grads:
+            array = np.asarray(grads[key], dtype=float)
+            if array.shape != () and array.ndim == len(index):
+                return float(array[index])
+            raise ValueError(f"gradient(params)[{key!r}] has shape {array.shape}; it should have "
+                             f"the shape of params[{name!r}]")
+    raise KeyError(f"gradient(params) has no entry 'd{name}' (or '{name}'); its keys are {sorted(grads)}")
+
+
+def weight_slice(cost, gradient, params, weight, value=None, span=1.0, points=121):
+    """The numbers behind the picture of J against one weight, all others fixed.
+
+    Returns a dict: "name", "index", "label", "start" (the weight in params),
+    "value" (where the tangent touches; default: start), "grid" and "curve"
+    (J on `points` values from start - span to start + span), "cost" (J at
+    value), "slope" (the student's gradient(...) at value: the backprop slope)
+    and "numerical" (a central difference of cost at value, for comparison).
+    """
+    name, index = _parse_weight(weight, params)
+    if not span > 0:
+        raise ValueError(f"span must be positive, got {span}")
+    start = float(np.asarray(params[name], dtype=float)[index])
+    value = start if value is None else float(value)
+
+    def cost_at(w):
+        return _scalar(cost(_with_entry(params, name, index, w)))
+
+    grid = np.linspace(start - span, start + span, int(points))
+    with np.errstate(all="ignore"):
+        curve = np.array([cost_at(w) for w in grid])
+        h = 1e-6 * max(1.0, abs(value))
+        numerical = (cost_at(value + h) - cost_at(value - h)) / (2 * h)
+    slope = _gradient_entry(gradient(_with_entry(params, name, index, value)), name, index)
+    return {"name": name, "index": index, "label": _weight_label(name, index), "start": start,
+            "value": value, "grid": grid, "curve": curve, "cost": cost_at(value),
+            "slope": slope, "numerical": numerical}
+
+
+def plot_weight_slice(cost, gradient, params, weight, value=None, span=1.0, ax=None, points=121):
+    """J against one weight (all others fixed), the current point and the backprop tangent.
+
+    cost(params) returns J; gradient(params) returns a dict of gradients with
+    keys 'dW1' (or 'W1'), ...; params is a dict of arrays, left unchanged.
+    weight names one entry: "W3[1, 0]" or ("W3", (1, 0)). The curve covers the
+    weight's value in params +- span; the amber dot sits at `value` (default:
+    the value in params) and the red line through it has the slope that
+    gradient() returns there. A right gradient makes it a tangent.
+
+    Lines carry gids: "loss_curve", "tangent", "current" and "start".
+    """
+    numbers = weight_slice(cost, gradient, params, weight, value, span, points)
+    return _draw_weight_slice(numbers, ax)
+
+
+def _draw_weight_slice(numbers, ax=None):
+    fig, ax = _figure_and_axes(ax, (6.0, 4.0))
+    grid, curve = numbers["grid"], numbers["curve"]
+    span = (grid[-1] - grid[0]) / 2
+    w, J, slope = numbers["value"], numbers["cost"], numbers["slope"]
+    ax.plot(grid, curve, color=CURVE_COLOR, linewidth=2, label="J, all other weights fixed",
+            gid="loss_curve")
+    half = span / 3
+    ax.plot([w - half, w + half], [J - slope * half, J + slope * half], color=TANGENT_COLOR,
+            linewidth=2, label=f"slope from gradient(): {slope:.4g}", gid="tangent")
+    ax.plot([w], [J], "o", color=POINT_COLOR, markeredgecolor="black", markersize=9,
+            zorder=5, label=f"current point, J = {J:.4g}", gid="current")
+    ax.axvline(numbers["start"], color="#9a9a9a", linestyle=":", linewidth=1,
+               label="value in params", gid="start")
+    finite = curve[np.isfinite(curve)]
+    if finite.size:
+        low, high = finite.min(), finite.max()
+        margin = 0.12 * (high - low) if high > low else 1.0
+        ax.set_ylim(low - margin, high + margin)  # the tangent may leave the box; the curve may not
+    ax.set_xlim(grid[0], grid[-1])
+    ax.ticklabel_format(axis="y", useOffset=False)
+    ax.set_xlabel(numbers["label"])
+    ax.set_ylabel("cost J")
+    ax.set_title(f"{numbers['label']} = {w:.4g}")
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8, loc="best")
+    return fig
+
+
+def _weight_readout(numbers) -> str:
+    n = numbers
+    error = abs(n["slope"] - n["numerical"]) / max(abs(n["slope"]) + abs(n["numerical"]), 1e-300)
+    return (
+        "<table style='font-family: monospace'>"
+        f"<tr><td>weight</td><td>{html.escape(n['label'])}</td></tr>"
+        f"<tr><td>value (start {n['start']:.4g})</td><td>{n['value']:.6g}</td></tr>"
+        f"<tr><td>cost J</td><td>{n['cost']:.6g}</td></tr>"
+        f"<tr><td>slope from your gradient</td><td>{n['slope']:.6g}</td></tr>"
+        f"<tr><td>numerical slope</td><td>{n['numerical']:.6g}</td></tr>"
+        f"<tr><td>relative error</td><td>{error:.1e}</td></tr>"
+        "</table>"
+    )
+
+
+def _default_weights(params):
+    """Every entry of every array in params, array by array, in row-major order."""
+    return [(name, index) for name in params for index in np.ndindex(np.shape(params[name]))]
+
+
+def _live_weight_explorer(cost, gradient, params, weights, span):
+    chooser = ipywidgets.Dropdown(options=[(_weight_label(*w), w) for w in weights],
+                                  value=weights[0], description="weight")
+    slider = ipywidgets.FloatSlider(value=0.0, min=-span, max=span, step=span / 100,
+                                    description="nudge", continuous_update=False,
+                                    readout_format=".3f")
+
+    def render():
+        name, index = chooser.value
+        start = float(np.asarray(params[name], dtype=float)[index])
+        numbers = weight_slice(cost, gradient, params, chooser.value, start + slider.value, span)
+        return _weight_readout(numbers), _draw_weight_slice(numbers)
+
+    def back_to_start(change):
+        slider.value = 0.0  # a new weight starts at its value in params
+
+    chooser.observe(back_to_start, names="value")
+    return live_view([chooser, slider], render)
+
+
+def _static_weight_explorer(cost, gradient, params, weights, span):
+    shown = weights[:4]
+    fig, axes = plt.subplots(1, len(shown), figsize=(5 * len(shown), 4), squeeze=False)
+    plt.close(fig)  # returned to the caller; pyplot must not show it twice
+    print(f"{'weight':<22} {'value':>10} {'J':>12} {'gradient':>12} {'numerical':>12}")
+    for weight, ax in zip(shown, axes[0]):
+        n = weight_slice(cost, gradient, params, weight, None, span)
+        print(f"{n['label']:<22} {n['value']:>10.4g} {n['cost']:>12.6g} {n['slope']:>12.6g} "
+              f"{n['numerical']:>12.6g}")
+        _draw_weight_slice(n, ax)
+    fig.suptitle("The cost against one weight at a time, with the tangent your gradient gives "
+                 "(move the weights with the sliders in a live notebook)", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def weight_explorer(cost, gradient, params, weights=None, span=1.0, static=None):
+    """Move one weight of a network and watch the cost and your gradient's tangent follow.
+
+    cost(params) returns the cost J of the whole network for a dict of
+    parameter arrays; gradient(params) returns the student's gradients as a
+    dict with keys 'dW1' (or 'W1'), ... of the same shapes. params is never
+    changed: each point of the curve is a copy with one entry replaced.
+    weights: the entries offered, as "W3[1, 0]" or ("W3", (1, 0)); default:
+    every entry of every array in params.
+
+    Live (in a Jupyter kernel): a dropdown to pick the weight, a slider that
+    nudges it by up to +- span from its value in params, a readout (cost,
+    your slope, the numerical slope) and a plot of J against that weight with
+    the current point and the line of your slope through it.
+    Static (static=True, or by default under nbgrader / outside a kernel):
+    prints a table and returns a Figure with one panel for each of the first
+    four weights, each with the tangent at the weight's value in params.
+    """
+    if not span > 0:
+        raise ValueError(f"span must be positive, got {span}")
+    span = float(span)
+    weights = _default_weights(params) if weights is None else [_parse_weight(w, params) for w in weights]
+    if not weights:
+        raise ValueError("no weight to explore: params is empty and no weights were given")
+    if static is None:
+        static = not in_live_kernel()
+    if static:
+        return _static_weight_explorer(cost, gradient, params, weights, span)
+    return _live_weight_explorer(cost, gradient, params, weights, span)

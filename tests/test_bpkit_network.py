@@ -35,12 +35,12 @@ def texts_of(fig):
     return [text.get_text() for ax in fig.axes for text in ax.texts]
 
 
-def edges_of(fig):
-    """{(l, i, j): Line2D} for the edges drawn, from their gids."""
+def edges_of(fig, kind="edge"):
+    """{(l, i, j): Line2D} for the edges (or with kind="halo", their halos), from their gids."""
     edges = {}
     for line in fig.axes[0].lines:
         gid = line.get_gid() or ""
-        if gid.startswith("edge:"):
+        if gid.startswith(kind + ":"):
             l, i, j = (int(part) for part in gid.split(":")[1:])
             edges[(l, i, j)] = line
     return edges
@@ -203,3 +203,82 @@ def test_non_finite_values_are_drawn_without_breaking_the_scale():
     assert "nan" in texts_of(fig) and "inf" in texts_of(fig)
     assert same_color(edges[(1, 0, 0)].get_color(), network.ZERO_COLOR)
     assert edges[(3, 0, 0)].get_linewidth() == pytest.approx(network.MAX_WIDTH)
+
+
+# ---------------------------------------------------------------- derivative paths
+
+def test_derivative_paths_start_with_the_weight_and_end_at_every_output():
+    assert network.derivative_paths(SIZES, 3, 1, 0) == [[(2, 1), (3, 0)]]
+    assert network.derivative_paths(SIZES, 2, 1, 0) == [[(1, 1), (2, 0), (3, 0)]]
+    assert network.derivative_paths(SIZES, 1, 0, 1) == [
+        [(0, 0), (1, 1), (2, 0), (3, 0)], [(0, 0), (1, 1), (2, 1), (3, 0)]]
+    generic = network.derivative_paths([3, 6, 4, 2], 1, 2, 5)
+    assert len(generic) == 4 * 2
+    assert all(path[:2] == [(0, 2), (1, 5)] and len(path) == 4 for path in generic)
+    assert {path[-1] for path in generic} == {(3, 0), (3, 1)}
+    assert len({tuple(path) for path in generic}) == 8
+
+
+@pytest.mark.parametrize("args, fragment", [
+    ((0, 0, 0), "layer 0 has no weights"),
+    ((4, 0, 0), "layer 4 has no weights"),
+    ((1, 2, 0), "leaves the network"),
+    ((2, 0, 2), "leaves the network"),
+])
+def test_derivative_paths_reject_weights_that_do_not_exist(args, fragment):
+    with pytest.raises(ValueError, match=fragment):
+        network.derivative_paths(SIZES, *args)
+
+
+# ---------------------------------------------------------------- halo highlighting
+
+def halos_of(fig):
+    return edges_of(fig, "halo")
+
+
+GRADIENTS = [np.array([[0.0, -0.849, 0.037], [0.0, -0.982, 0.0188]]),
+             np.array([[0.0, 0.0], [2.5, -3.18], [0.0, 0.25]]),
+             np.array([[0.4], [-1.37]])]
+
+
+def test_halo_keeps_the_gradient_colours_and_widths_on_the_highlighted_paths():
+    paths = network.derivative_paths(SIZES, 1, 0, 1)
+    plain = edges_of(network.draw_network(SIZES, edge_values=GRADIENTS))
+    fig = network.draw_network(SIZES, edge_values=GRADIENTS, highlight=paths,
+                               highlight_style="halo")
+    edges, halos = edges_of(fig), halos_of(fig)
+    on_path = {(1, 0, 1), (2, 1, 0), (2, 1, 1), (3, 0, 0), (3, 1, 0)}
+    assert set(halos) == on_path
+    for e in on_path:
+        value = GRADIENTS[e[0] - 1][e[1], e[2]]
+        expected = network.POSITIVE_COLOR if value > 0 else network.NEGATIVE_COLOR
+        assert same_color(edges[e].get_color(), expected), e
+        assert edges[e].get_linewidth() == pytest.approx(plain[e].get_linewidth())
+        assert edges[e].get_alpha() == 1
+        assert same_color(halos[e].get_color(), network.HIGHLIGHT_COLOR)
+        assert halos[e].get_linewidth() > edges[e].get_linewidth()
+        assert halos[e].get_zorder() < edges[e].get_zorder()  # under the edge, not over it
+    # the largest gradient (-3.18) is on a path and keeps the widest line
+    assert edges[(2, 1, 1)].get_linewidth() == pytest.approx(network.MAX_WIDTH)
+    assert edges[(2, 1, 0)].get_linewidth() < edges[(2, 1, 1)].get_linewidth()
+    assert all(line.get_alpha() < 1 for e, line in edges.items() if e not in on_path)
+    assert "-3.18" in texts_of(fig) and "2.5" in texts_of(fig)
+
+
+def test_solid_highlight_draws_no_halo_and_bad_styles_raise():
+    paths = network.derivative_paths(SIZES, 3, 1, 0)
+    fig = network.draw_network(SIZES, edge_values=GRADIENTS, highlight=paths)
+    assert halos_of(fig) == {}
+    assert same_color(edges_of(fig)[(3, 1, 0)].get_color(), network.HIGHLIGHT_COLOR)
+    with pytest.raises(ValueError, match="highlight_style"):
+        network.draw_network(SIZES, highlight=paths, highlight_style="glow")
+
+
+def test_halo_on_a_generic_network_with_weights():
+    sizes = [3, 5, 4, 2]
+    rng = np.random.default_rng(3)
+    weights = [rng.normal(size=(a, b)) for a, b in zip(sizes, sizes[1:])]
+    paths = network.derivative_paths(sizes, 2, 4, 0)
+    fig = network.draw_network(sizes, weights=weights, highlight=paths, highlight_style="halo")
+    assert set(halos_of(fig)) == {(2, 4, 0), (3, 0, 0), (3, 0, 1)}
+    assert len(edges_of(fig)) == 3 * 5 + 5 * 4 + 4 * 2

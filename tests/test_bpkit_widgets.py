@@ -98,3 +98,129 @@ def test_live_readout_follows_the_slider():
     assert "0.030301" in after and "0.03" in after and "0.0301" in after
     slider.value = -1.0
     assert "-1" in readout.value  # df = 0 - 1
+
+
+# ---------------------------------------------------------------- weight explorer
+
+TARGET = np.array([[1.0, -2.0], [0.5, 3.0]])
+
+
+def quad_cost(params):
+    """J = sum((W1 - TARGET)**2 * (1, 2, 3, 4)) / 2 + b1**2: a slope that differs per entry."""
+    scale = np.array([[1.0, 2.0], [3.0, 4.0]])
+    return float(np.sum(scale * (params["W1"] - TARGET) ** 2) / 2 + np.sum(params["b1"] ** 2))
+
+
+def quad_gradient(params):
+    scale = np.array([[1.0, 2.0], [3.0, 4.0]])
+    return {"dW1": scale * (params["W1"] - TARGET), "db1": 2 * params["b1"]}
+
+
+def quad_params():
+    return {"W1": np.zeros((2, 2)), "b1": np.array([[0.5, -1.0]])}
+
+
+def lines_by_gid(ax):
+    return {line.get_gid(): line for line in ax.lines if line.get_gid()}
+
+
+def test_weight_slice_numbers_and_params_left_alone():
+    params = quad_params()
+    n = widgets.weight_slice(quad_cost, quad_gradient, params, "W1[1, 0]", value=0.25, span=1.0,
+                             points=11)
+    assert (n["name"], n["index"], n["start"], n["value"]) == ("W1", (1, 0), 0.0, 0.25)
+    assert n["label"] == "W1[1, 0]  (w(1)_21)"
+    assert np.allclose(n["grid"], np.linspace(-1, 1, 11))
+    # J along the slice: 3 * (w - 0.5)**2 / 2 plus the other, fixed terms
+    rest = quad_cost(params) - 3 * 0.25 / 2
+    assert np.allclose(n["curve"], 1.5 * (n["grid"] - 0.5) ** 2 + rest)
+    assert n["slope"] == pytest.approx(3 * (0.25 - 0.5))
+    assert n["numerical"] == pytest.approx(n["slope"], rel=1e-6)
+    assert np.array_equal(params["W1"], np.zeros((2, 2)))  # copies only
+
+
+def test_tangent_has_the_gradients_slope_and_touches_the_curve():
+    params = quad_params()
+    fig = widgets.plot_weight_slice(quad_cost, quad_gradient, params, ("W1", (0, 1)), value=-1.0,
+                                    span=2.0)
+    assert isinstance(fig, Figure) and plt.get_fignums() == []
+    lines = lines_by_gid(fig.axes[0])
+    assert {"loss_curve", "tangent", "current", "start"} <= set(lines)
+    (x0, x1), (y0, y1) = lines["tangent"].get_xdata(), lines["tangent"].get_ydata()
+    slope = (y1 - y0) / (x1 - x0)
+    assert slope == pytest.approx(2 * (-1.0 + 2.0))  # dJ/dw for W1[0, 1] at w = -1
+    (cx,), (cy,) = lines["current"].get_xdata(), lines["current"].get_ydata()
+    assert cx == -1.0
+    assert cy == pytest.approx(quad_cost({**params, "W1": np.array([[0.0, -1.0], [0.0, 0.0]])}))
+    assert (x0 + x1) / 2 == pytest.approx(cx) and (y0 + y1) / 2 == pytest.approx(cy)
+    curve = lines["loss_curve"]
+    assert curve.get_xdata()[0] == pytest.approx(-2.0) and curve.get_xdata()[-1] == pytest.approx(2.0)
+    assert list(lines["start"].get_xdata()) == [0.0, 0.0]
+
+
+def test_a_wrong_gradient_shows_as_a_line_that_is_not_a_tangent():
+    def wrong_gradient(params):
+        return {name: -value for name, value in quad_gradient(params).items()}  # a sign error
+    n = widgets.weight_slice(quad_cost, wrong_gradient, quad_params(), "W1[0, 0]")
+    assert n["slope"] == pytest.approx(-n["numerical"])
+    fig = widgets.plot_weight_slice(quad_cost, wrong_gradient, quad_params(), "W1[0, 0]")
+    tangent = lines_by_gid(fig.axes[0])["tangent"]
+    slope = np.diff(tangent.get_ydata())[0] / np.diff(tangent.get_xdata())[0]
+    assert slope == pytest.approx(1.0)  # the true slope at w = 0 is -1
+
+
+def test_gradient_keys_with_or_without_d_and_clear_errors():
+    def plain_keys(params):
+        return {"W1": quad_gradient(params)["dW1"], "b1": quad_gradient(params)["db1"]}
+    assert widgets.weight_slice(quad_cost, plain_keys, quad_params(), "b1[0, 1]")["slope"] == -2.0
+    with pytest.raises(KeyError, match="dW1"):
+        widgets.weight_slice(quad_cost, lambda p: {"db1": p["b1"]}, quad_params(), "W1[0, 0]")
+    with pytest.raises(ValueError, match="shape"):
+        widgets.weight_slice(quad_cost, lambda p: {"dW1": np.zeros(3)}, quad_params(), "W1[0, 0]")
+    with pytest.raises(ValueError, match="no 'W7'"):
+        widgets.weight_slice(quad_cost, quad_gradient, quad_params(), "W7[0, 0]")
+    with pytest.raises(ValueError, match="not an entry"):
+        widgets.weight_slice(quad_cost, quad_gradient, quad_params(), "W1[2, 0]")
+    with pytest.raises(ValueError, match="name\\[i, j\\]"):
+        widgets.weight_slice(quad_cost, quad_gradient, quad_params(), "W1(0, 0)")
+    with pytest.raises(ValueError, match="span"):
+        widgets.weight_explorer(quad_cost, quad_gradient, quad_params(), span=0)
+
+
+def test_weight_explorer_static_fallback_under_nbgrader(in_kernel, monkeypatch, capsys):
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    fig = widgets.weight_explorer(quad_cost, quad_gradient, quad_params(),
+                                  weights=["W1[0, 0]", ("b1", (0, 1)), "W1[1, 1]"])
+    assert isinstance(fig, Figure) and len(fig.axes) == 3
+    assert [ax.get_xlabel() for ax in fig.axes] == ["W1[0, 0]  (w(1)_11)", "b1[0, 1]  (b(1)_2)",
+                                                    "W1[1, 1]  (w(1)_22)"]
+    for ax, slope in zip(fig.axes, (-1.0, -2.0, -12.0)):
+        tangent = lines_by_gid(ax)["tangent"]
+        assert np.diff(tangent.get_ydata())[0] / np.diff(tangent.get_xdata())[0] == pytest.approx(slope)
+    rows = capsys.readouterr().out.strip().splitlines()
+    assert len(rows) == 4
+    assert rows[3].split()[-2:] == ["-12", "-12"]  # your slope and the numerical one
+
+
+def test_weight_explorer_static_shows_at_most_four_weights():
+    fig = widgets.weight_explorer(quad_cost, quad_gradient, quad_params())
+    assert len(fig.axes) == 4  # six entries in params, the first four drawn
+
+
+def test_weight_explorer_live_slider_and_chooser():
+    params = quad_params()
+    box = widgets.weight_explorer(quad_cost, quad_gradient, params, span=2.0, static=False)
+    chooser, slider, readout, output = box.children
+    assert isinstance(chooser, ipywidgets.Dropdown)
+    assert isinstance(slider, ipywidgets.FloatSlider)
+    assert isinstance(readout, ipywidgets.HTML) and isinstance(output, ipywidgets.Output)
+    assert len(chooser.options) == 6
+    assert (slider.min, slider.max, slider.value) == (-2.0, 2.0, 0.0)
+    assert "W1[0, 0]" in readout.value and ">-1<" in readout.value  # slope at w = 0
+    slider.value = 0.5
+    assert ">-0.5<" in readout.value and ">0.5<" in readout.value  # slope and value at w = 0.5
+    chooser.value = ("W1", (1, 1))
+    assert slider.value == 0.0  # a new weight starts at its value in params
+    assert "W1[1, 1]" in readout.value and ">-12<" in readout.value
+    assert np.array_equal(params["W1"], np.zeros((2, 2)))
+    assert plt.get_fignums() == []
