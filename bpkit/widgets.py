@@ -287,14 +287,16 @@ def _weight_readout(numbers) -> str:
     )
 
 
-def _default_weights(params):
-    """Every entry of every array in params, array by array, in row-major order."""
-    return [(name, index) for name in params for index in np.ndindex(np.shape(params[name]))]
+def _offered_weights(params, first):
+    """The weights given first, then every other entry of every array in params, in row-major order."""
+    every = [(name, index) for name in params for index in np.ndindex(np.shape(params[name]))]
+    return first + [weight for weight in every if weight not in first]
 
 
 def _live_weight_explorer(cost, gradient, params, weights, span):
-    chooser = ipywidgets.Dropdown(options=[(_weight_label(*w), w) for w in weights],
-                                  value=weights[0], description="weight")
+    offered = _offered_weights(params, weights)
+    chooser = ipywidgets.Dropdown(options=[(_weight_label(*w), w) for w in offered],
+                                  value=offered[0], description="weight")
     slider = ipywidgets.FloatSlider(value=0.0, min=-span, max=span, step=span / 100,
                                     description="nudge", continuous_update=False,
                                     readout_format=".3f")
@@ -335,10 +337,11 @@ def weight_explorer(cost, gradient, params, weights=None, span=1.0, static=None)
     parameter arrays; gradient(params) returns the student's gradients as a
     dict with keys 'dW1' (or 'W1'), ... of the same shapes. params is never
     changed: each point of the curve is a copy with one entry replaced.
-    weights: the entries offered, as "W3[1, 0]" or ("W3", (1, 0)); default:
-    every entry of every array in params.
+    weights: the entries to show first, as "W3[1, 0]" or ("W3", (1, 0));
+    default: every entry of every array in params, in order.
 
-    Live (in a Jupyter kernel): a dropdown to pick the weight, a slider that
+    Live (in a Jupyter kernel): a dropdown to pick any entry of params (the
+    given weights first, the first of them selected), a slider that
     nudges it by up to +- span from its value in params, a readout (cost,
     your slope, the numerical slope) and a plot of J against that weight with
     the current point and the line of your slope through it.
@@ -349,7 +352,8 @@ def weight_explorer(cost, gradient, params, weights=None, span=1.0, static=None)
     if not span > 0:
         raise ValueError(f"span must be positive, got {span}")
     span = float(span)
-    weights = _default_weights(params) if weights is None else [_parse_weight(w, params) for w in weights]
+    weights = [_parse_weight(w, params) for w in weights] if weights is not None \
+        else _offered_weights(params, [])
     if not weights:
         raise ValueError("no weight to explore: params is empty and no weights were given")
     if static is None:

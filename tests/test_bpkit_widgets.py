@@ -224,3 +224,11 @@ def test_weight_explorer_live_slider_and_chooser():
     assert "W1[1, 1]" in readout.value and ">-12<" in readout.value
     assert np.array_equal(params["W1"], np.zeros((2, 2)))
     assert plt.get_fignums() == []
+
+
+def test_weight_explorer_live_offers_every_entry_with_the_given_ones_first():
+    box = widgets.weight_explorer(quad_cost, quad_gradient, quad_params(),
+                                  weights=["b1[0, 1]", "W1[1, 0]"], static=False)
+    chooser = box.children[0]
+    assert [value for _, value in chooser.options][:3] == [("b1", (0, 1)), ("W1", (1, 0)), ("W1", (0, 0))]
+    assert len(chooser.options) == 6 and chooser.value == ("b1", (0, 1))
