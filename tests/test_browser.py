@@ -1,0 +1,287 @@
+"""The course in a real browser: JupyterLab served locally, driven through Debian's Chromium.
+
+A student's view of `make lab`: open a notebook, run all its cells from the
+Run menu, look at the plots, move a slider, find nbgrader's Validate button.
+Playwright drives the system Chromium (`executable_path`); no browser is
+ever downloaded. The notebooks are copies in a temporary folder, so nothing
+in exercises/ or solutions/ is touched.
+
+Screenshots go to browser-screenshots/ at the top of the repository (ignored
+by git), or to the folder named by BROWSER_SCREENSHOTS. The test is skipped,
+with the reason, where Chromium or the playwright package is missing;
+CHROMIUM=/path/to/chromium picks another binary.
+"""
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from autograder.paths import EXERCISES_DIR, REPO_ROOT, SOLUTIONS_DIR
+
+CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+SCREENSHOTS = Path(os.environ.get("BROWSER_SCREENSHOTS") or REPO_ROOT / "browser-screenshots")
+TOKEN = "browser-test-token"
+EXERCISE = "exercises/01_chain_rule/01_chain_rule.ipynb"
+SOLUTION = "solutions/04_backprop_by_hand/04_backprop_by_hand.ipynb"
+# Chromium must not try to reach the internet: no background traffic, no updates, no first-run work.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-dev-shm-usage", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--disable-default-apps",
+                 "--no-first-run", "--disable-domain-reliability", "--disable-breakpad",
+                 "--disable-features=Translate,OptimizationHints,MediaRouter,AutofillServerCommunication"]
+# JupyterLab settings for the test: every cell stays in the page, and no news pop-up.
+LAB_SETTINGS = {
+    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false"},
+}
+
+pytestmark = pytest.mark.browser
+
+
+
+def _unavailable(reason):
+    """Skip, with the reason; CI sets COURSE_REQUIRE_BROWSER=1 so that a missing browser fails instead."""
+    if os.environ.get("COURSE_REQUIRE_BROWSER"):
+        raise RuntimeError(f"COURSE_REQUIRE_BROWSER is set, but {reason}")
+    pytest.skip(f"browser test skipped: {reason}", allow_module_level=True)
+
+
+if not Path(CHROMIUM).is_file():
+    _unavailable(f"no Chromium at {CHROMIUM} (Debian: apt-get install chromium; "
+                 "or set CHROMIUM=/path/to/chromium)")
+try:
+    from playwright.sync_api import sync_playwright
+except ImportError:
+    _unavailable("the playwright package is missing (pip install -e '.[test]')")
+
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _copy_without_outputs(source, dest):
+    """A copy of a notebook with its outputs and execution counts cleared, so that what the
+    browser shows comes from this run."""
+    nb = json.loads(source.read_text(encoding="utf-8"))
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "code":
+            cell["outputs"], cell["execution_count"] = [], None
+    nb.get("metadata", {}).pop("widgets", None)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    dest.write_text(json.dumps(nb, indent=1, ensure_ascii=False), encoding="utf-8")
+
+
+def _wait_until_served(url, proc, deadline):
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=5):
+                return
+        except OSError:
+            if proc.poll() is not None:
+                raise RuntimeError(f"jupyter lab exited with {proc.returncode}: "
+                                   f"{proc.stderr.read()[-2000:]}") from None
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.3)
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """JupyterLab on a free port, serving copies of one exercise and one solution notebook."""
+    tmp = tmp_path_factory.mktemp("lab")
+    root = tmp / "root"
+    for relative in (EXERCISE, SOLUTION):
+        base = EXERCISES_DIR if relative.startswith("exercises/") else SOLUTIONS_DIR
+        source = base.parent / relative
+        assert source.is_file(), f"{relative} is missing: run make release"
+        _copy_without_outputs(source, root / relative)
+    for name, values in LAB_SETTINGS.items():
+        (tmp / "settings" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp / "settings" / name).write_text(json.dumps(values))
+    env = {**os.environ, "JUPYTERLAB_SETTINGS_DIR": str(tmp / "settings"),
+           "JUPYTERLAB_WORKSPACES_DIR": str(tmp / "workspaces"),
+           "JUPYTER_RUNTIME_DIR": str(tmp / "runtime")}
+    for name in ("NBGRADER_EXECUTION", "MPLBACKEND"):  # live widgets and inline plots, as for a student
+        env.pop(name, None)
+    port = _free_port()
+    cmd = [str(Path(sys.executable).parent / "jupyter"), "lab", "--no-browser", f"--port={port}",
+           "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={TOKEN}",
+           f"--ServerApp.root_dir={root}", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+    if os.geteuid() == 0:
+        cmd.append("--allow-root")
+    proc = subprocess.Popen(cmd, cwd=tmp, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_served(f"{url}/api/status?token={TOKEN}", proc, time.monotonic() + 60)
+        yield url
+    finally:
+        _stop(proc)
+
+
+def _stop(proc):
+    """Stop the server and its kernels (one process group): politely first, then for sure."""
+    for sig, grace in ((signal.SIGTERM, 20), (signal.SIGKILL, 5)):
+        os.killpg(proc.pid, sig)
+        try:
+            proc.wait(timeout=grace)
+            return
+        except subprocess.TimeoutExpired:
+            pass
+
+
+@pytest.fixture(scope="module")
+def browser():
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    print(f"\nbrowser screenshots: {SCREENSHOTS}")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1600, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    yield page
+    context.close()
+
+
+# ---------------------------------------------------------------- what a student does
+
+def open_notebook(page, lab, relative):
+    page.goto(f"{lab}/lab/tree/{relative}?reset&token={TOKEN}")  # reset: no tabs from the last test
+    page.wait_for_selector(".jp-NotebookPanel-toolbar")
+    page.locator("#jp-main-statusbar").get_by_text("| Idle").wait_for(timeout=60_000)  # the kernel is up
+
+
+def run_all_cells(page, timeout=90):
+    """Run > Run All Cells, then wait until no cell is queued or running any more."""
+    page.locator(".lm-MenuBar").get_by_text("Run", exact=True).click()
+    page.locator(".lm-Menu").get_by_text("Run All Cells", exact=True).click()
+    page.wait_for_function(
+        """() => {
+            const prompts = [...document.querySelectorAll('.jp-Notebook .jp-InputArea-prompt')]
+                .map(e => e.textContent);
+            return prompts.some(t => /\\[\\d+\\]/.test(t)) && !prompts.some(t => t.includes('*'));
+        }""", timeout=timeout * 1000)
+    page.locator("#jp-main-statusbar").get_by_text("| Idle").wait_for()
+
+
+def rendered_images(page):
+    """(natural width, natural height) of every image in the notebook's outputs."""
+    return page.eval_on_selector_all(
+        ".jp-Notebook .jp-OutputArea-output img", "els => els.map(e => [e.naturalWidth, e.naturalHeight])")
+
+
+def widget_state(box):
+    """What a student sees of a slider widget: its readout text and the source of its plot."""
+    return {"readout": box.locator(".widget-html-content").first.inner_text(),
+            "slider": box.locator(".widget-readout").first.inner_text(),
+            "plot": box.locator("img").first.get_attribute("src")}
+
+
+def drag_slider(page, box, fraction):
+    """Drag the first slider handle of `box` by `fraction` of the slider's width."""
+    track = box.locator(".widget-slider .noUi-target").first
+    handle = box.locator(".widget-slider .noUi-handle").first
+    handle.scroll_into_view_if_needed()
+    width = track.bounding_box()["width"]
+    spot = handle.bounding_box()
+    x, y = spot["x"] + spot["width"] / 2, spot["y"] + spot["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + fraction * width / 2, y, steps=5)
+    page.mouse.move(x + fraction * width, y, steps=5)
+    page.mouse.up()
+
+
+def wait_for_change(page, box, before, timeout=20):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        now = widget_state(box)
+        if now["readout"] != before["readout"] and now["plot"] != before["plot"]:
+            return now
+        page.wait_for_timeout(200)
+    return widget_state(box)
+
+
+def screenshot(locator, name):
+    locator.scroll_into_view_if_needed()
+    locator.screenshot(path=str(SCREENSHOTS / name))
+
+
+# ---------------------------------------------------------------- the tests
+
+def test_exercise_notebook_runs_and_its_slider_moves_the_plot(lab, page):
+    open_notebook(page, lab, EXERCISE)
+    validate = page.locator(".jp-NotebookPanel-toolbar").get_by_text("Validate", exact=True)
+    assert validate.is_visible(), "nbgrader's Validate button is missing from the notebook toolbar"
+    screenshot(page.locator(".jp-NotebookPanel").first, "01_exercise_opened_validate_button.png")
+
+    run_all_cells(page)
+    # The first exercise is not done yet, so Run All stops at its test cell with the student's error.
+    assert page.locator(".jp-Notebook").get_by_text("NotImplementedError").count() > 0
+    images = rendered_images(page)
+    assert images and all(w > 100 and h > 100 for w, h in images), f"plots did not render: {images}"
+
+    box = page.locator(".jp-OutputArea-output .widget-vbox", has=page.locator(".widget-slider")).first
+    box.wait_for()
+    before = widget_state(box)
+    assert before["plot"] and "f'(x0)" in before["readout"]
+    screenshot(box, "01_exercise_nudge_slider_before.png")
+    drag_slider(page, box, -0.3)
+    after = wait_for_change(page, box, before)
+    assert after["slider"] != before["slider"], "the slider did not move"
+    assert after["readout"] != before["readout"], "the readout did not follow the slider"
+    assert after["plot"] != before["plot"], "the plot did not follow the slider"
+    screenshot(box, "01_exercise_nudge_slider_moved.png")
+
+
+def test_solution_notebook_runs_with_diagrams_and_the_weight_explorer(lab, page):
+    open_notebook(page, lab, SOLUTION)
+    assert page.locator(".jp-NotebookPanel-toolbar").get_by_text("Validate", exact=True).is_visible()
+    run_all_cells(page)
+    errors = page.locator(".jp-Notebook .jp-RenderedText[data-mime-type='application/vnd.jupyter.stderr']")
+    assert page.locator(".jp-Notebook").get_by_text("Traceback").count() == 0, errors.all_inner_texts()[:3]
+    images = rendered_images(page)
+    assert len(images) >= 8, f"expected the network diagrams and plots, found {len(images)} images"
+    assert all(w > 100 and h > 100 for w, h in images), f"an image did not render: {images}"
+
+    diagram = page.locator(".jp-CodeCell", has_text="highlight_style=\"halo\"").first
+    screenshot(diagram.locator(".jp-OutputArea-output img").last, "04_solution_two_paths_diagram.png")
+
+    box = page.locator(".jp-OutputArea-output .widget-vbox", has=page.locator(".widget-dropdown")).first
+    box.wait_for()
+    before = widget_state(box)
+    assert "W3[1, 0]" in before["readout"] and before["plot"]
+    screenshot(box, "04_solution_weight_explorer_start.png")
+
+    box.locator(".widget-dropdown select").select_option(label="W1[0, 1]  (w(1)_12)")
+    chosen = wait_for_change(page, box, before)
+    assert "W1[0, 1]" in chosen["readout"], "choosing another weight did not redraw the explorer"
+    drag_slider(page, box, 0.25)
+    after = wait_for_change(page, box, chosen)
+    assert after["slider"] != chosen["slider"], "the slider did not move"
+    assert after["readout"] != chosen["readout"] and after["plot"] != chosen["plot"], \
+        "the weight explorer did not follow the slider"
+    screenshot(box, "04_solution_weight_explorer_moved.png")
+
+    page.locator(".jp-NotebookPanel-toolbar").get_by_text("Validate", exact=True).click()
+    dialog = page.locator(".jp-Dialog")
+    dialog.get_by_text("Validation Results").wait_for(timeout=90_000)
+    dialog.get_by_text("Success! Your notebook passes all the tests.").wait_for()
+    screenshot(dialog.locator(".jp-Dialog-content"), "04_solution_validate_success.png")
