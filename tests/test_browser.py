@@ -1,7 +1,8 @@
 """The course in a real browser: JupyterLab served locally, driven through Debian's Chromium.
 
 A student's view of `make lab`: open a notebook, run all its cells from the
-Run menu, look at the plots, move a slider, find nbgrader's Validate button.
+Run menu, look at the plots, move a slider, find nbgrader's Validate button
+(and press it on the solution), start and stop a live training view.
 Playwright drives the system Chromium (`executable_path`); no browser is
 ever downloaded. The notebooks are copies in a temporary folder, so nothing
 in exercises/ or solutions/ is touched.
@@ -31,6 +32,28 @@ SCREENSHOTS = Path(os.environ.get("BROWSER_SCREENSHOTS") or REPO_ROOT / "browser
 TOKEN = "browser-test-token"
 EXERCISE = "exercises/01_chain_rule/01_chain_rule.ipynb"
 SOLUTION = "solutions/04_backprop_by_hand/04_backprop_by_hand.ipynb"
+LIVE_TRAINING = "scratch/live_training.ipynb"
+# A small notebook of the test's own for 06's live training view: logistic regression on two blobs.
+LIVE_TRAINING_CELLS = [
+    """import numpy as np
+from bpkit import training
+
+rng = np.random.default_rng(0)
+X = np.vstack([rng.normal(-1, 0.8, size=(40, 2)), rng.normal(1, 0.8, size=(40, 2))])
+y = np.repeat([0.0, 1.0], 40)
+w, b = np.array([-1.0, 0.5]), 0.0
+
+def proba(G):
+    return 1 / (1 + np.exp(-(G @ w + b)))
+
+def step():
+    global w, b
+    p = proba(X)
+    w = w - 0.05 * X.T @ (p - y) / len(y)
+    b = b - 0.05 * np.mean(p - y)
+    return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))""",
+    "training.live_training_view(step, proba, X, y, max_steps=100_000, steps_per_frame=5)",
+]
 # Chromium must not try to reach the internet: no background traffic, no updates, no first-run work.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-dev-shm-usage", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--disable-default-apps",
@@ -104,6 +127,13 @@ def lab(tmp_path_factory):
         source = base.parent / relative
         assert source.is_file(), f"{relative} is missing: run make release"
         _copy_without_outputs(source, root / relative)
+    live = {"cells": [{"cell_type": "code", "execution_count": None, "id": f"cell-{k}", "metadata": {},
+                       "outputs": [], "source": source} for k, source in enumerate(LIVE_TRAINING_CELLS)],
+            "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)",
+                                        "language": "python"}},
+            "nbformat": 4, "nbformat_minor": 5}
+    (root / LIVE_TRAINING).parent.mkdir(parents=True, exist_ok=True)
+    (root / LIVE_TRAINING).write_text(json.dumps(live), encoding="utf-8")
     for name, values in LAB_SETTINGS.items():
         (tmp / "settings" / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp / "settings" / name).write_text(json.dumps(values))
@@ -285,3 +315,25 @@ def test_solution_notebook_runs_with_diagrams_and_the_weight_explorer(lab, page)
     dialog.get_by_text("Validation Results").wait_for(timeout=90_000)
     dialog.get_by_text("Success! Your notebook passes all the tests.").wait_for()
     screenshot(dialog.locator(".jp-Dialog-content"), "04_solution_validate_success.png")
+
+
+def test_live_training_view_starts_and_stops(lab, page):
+    open_notebook(page, lab, LIVE_TRAINING)
+    run_all_cells(page)
+    view = page.locator(".jp-OutputArea-output .widget-vbox", has=page.locator("button", has_text="Start")).first
+    view.wait_for()
+    status, picture = view.locator(".widget-html-content").first, view.locator("img").first
+    assert "stopped: 0/100000 steps" in status.inner_text()
+    first_picture = picture.get_attribute("src")
+
+    view.locator("button", has_text="Start").click()
+    page.wait_for_function("s => { const m = /running: (\\d+)/.exec(s.textContent); return m && +m[1] >= 50; }",
+                           arg=status.element_handle())
+    view.locator("button", has_text="Stop").click()
+    page.wait_for_function("s => s.textContent.includes('stopped')", arg=status.element_handle())
+    stopped = status.inner_text()
+    page.wait_for_timeout(1500)
+    assert status.inner_text() == stopped, "training went on after Stop"
+    assert picture.get_attribute("src") != first_picture, "the picture did not follow the training"
+    assert view.locator("button", has_text="Start").is_enabled()
+    screenshot(view, "live_training_view_stopped.png")
