@@ -232,3 +232,21 @@ def test_weight_explorer_live_offers_every_entry_with_the_given_ones_first():
     chooser = box.children[0]
     assert [value for _, value in chooser.options][:3] == [("b1", (0, 1)), ("W1", (1, 0)), ("W1", (0, 0))]
     assert len(chooser.options) == 6 and chooser.value == ("b1", (0, 1))
+
+
+def test_weight_explorer_static_work_is_bounded(monkeypatch):
+    """Under nbgrader the explorer evaluates one curve and one gradient per panel, nothing more."""
+    monkeypatch.setenv("NBGRADER_EXECUTION", "validate")
+    calls = {"cost": 0, "gradient": 0}
+
+    def counted_cost(params):
+        calls["cost"] += 1
+        return quad_cost(params)
+
+    def counted_gradient(params):
+        calls["gradient"] += 1
+        return quad_gradient(params)
+
+    widgets.weight_explorer(counted_cost, counted_gradient, quad_params(), weights=["W1[0, 0]", "b1[0, 0]"])
+    assert calls["gradient"] == 2
+    assert calls["cost"] == 2 * (121 + 3)  # the curve, the point, and the two ends of a central difference
