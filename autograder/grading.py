@@ -1,23 +1,34 @@
-"""Grade a folder of submissions with nbgrader and collect per-cell results.
+"""Grade a folder of submissions: every notebook in its own sandboxed kernel, several at once.
 
-Input layout (nbgrader's): SUBMISSIONS/<student_id>/<assignment>/<notebook>.ipynb
-Output: grades.csv (one row per student, assignment and test cell),
-summary.csv (one row per student and assignment), the autograded notebooks
-and nbgrader's logs.
+Input (nbgrader's layout): SUBMISSIONS/<student_id>/<assignment>/<notebook>.ipynb
+Output folder:
+    grades.csv          one row per student, assignment and test cell
+    summary.csv         one row per student and assignment ("not_submitted" is not a zero)
+    flags.csv           what needed repair or looked like tampering, per notebook
+    item_analysis.csv   per test cell, the share of submitting students who passed (+ .png)
+    feedback/           an HTML page per student and notebook (no hidden tests shown)
+    autograded/         the executed notebooks
+    .results/           one result per notebook: a re-run skips what is already graded
 """
-import re
+import hashlib
+import json
+import os
 import shutil
+import subprocess
+import sys
 import tempfile
-from dataclasses import dataclass
+import time
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import nbformat
+from . import notebooks, sandbox
+from .assemble import assemble
+from .paths import COURSE_DIR, REPO_ROOT, list_assignments, list_notebooks
+from .progress import Progress
+from .runner import Job
 
-from . import notebooks
-from .paths import COURSE_DIR, list_assignments, list_notebooks
-from .workspace import Workspace, side_by_side
-
-ANSI_ESCAPES = re.compile(r"\x1b\[[0-9;]*m")
+ENGINE_VERSION = "2"   # part of every result's key: a new engine regrades everything
 
 
 class GradingError(RuntimeError):
@@ -45,40 +56,79 @@ class AssignmentGrade:
     status: str  # graded, not_submitted, not_graded
 
 
-def grade(submissions, out_dir, timeout=30, assignments=None, course_dir=COURSE_DIR, jobs=None, log=print):
-    """Autograde every student's work; return (cell grades, assignment grades).
+@dataclass
+class Flag:
+    student_id: str
+    assignment: str
+    notebook: str
+    flag: str
+    detail: str
 
-    Assignments are graded side by side (up to `jobs` at once, default: the
-    number of cores), each in its own scratch nbgrader course.
-    """
-    submissions, out_dir = Path(submissions), Path(out_dir)
+
+@dataclass
+class Options:
+    timeout: int = 30                 # seconds per cell
+    notebook_timeout: int = 600       # seconds per notebook, restarts included
+    jobs: int = 0                     # notebooks at once (0: the number of cores)
+    use_sandbox: bool = True
+    memory_gib: float = 4.0
+    fresh: bool = False               # ignore earlier results in the output folder
+    feedback: bool = True
+
+
+@dataclass
+class Submission:
+    student_id: str
+    assignment: str
+    notebook: str
+    path: Path = None                 # None: not submitted
+    flags: list = field(default_factory=list)
+
+    @property
+    def key(self):
+        return f"{self.student_id}/{self.assignment}/{self.notebook}"
+
+
+def grade(submissions, out_dir, timeout=30, assignments=None, course_dir=COURSE_DIR, jobs=None, log=print,
+          options=None):
+    """Autograde every student's work; return (cell grades, assignment grades, flags)."""
+    options = options or Options(timeout=timeout, jobs=jobs or 0)
+    submissions, out_dir, course_dir = Path(submissions), Path(out_dir), Path(course_dir)
+    if options.use_sandbox:
+        sandbox.remove_stale_cgroups()
+        try:
+            sandbox.check_available()
+        except sandbox.SandboxUnavailable as exc:
+            raise GradingError(str(exc)) from None
+    else:
+        log("WARNING: grading WITHOUT a sandbox: student code runs with your rights "
+            "(it can read the solutions, rewrite these grades and use the network).")
     students = _students(submissions)
-    known = list_assignments(Path(course_dir) / "source")
+    known = list_assignments(course_dir / "source")
     assignments = _assignments_to_grade(submissions, students, known, assignments, log)
     out_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="grade-") as tmp:
-        def grade_one(assignment):
-            workspace = Workspace(Path(tmp) / assignment, course_dir, [assignment])
-            rows = _grade_assignment(workspace, assignment, submissions, students,
-                                     out_dir, timeout, course_dir, log)
-            autograded = workspace.root / "autograded"
-            if autograded.exists():
-                shutil.copytree(autograded, out_dir / "autograded", dirs_exist_ok=True)
-            return rows
+    sources = {(a, n): notebooks.read(course_dir / "source" / a / f"{n}.ipynb")
+               for a in assignments for n in list_notebooks(a, course_dir / "source")}
+    found = [_find_submission(submissions, s, a, n) for s in students for a in assignments
+             for n in list_notebooks(a, course_dir / "source")]
+    results = _run_all(found, sources, submissions, out_dir, course_dir, options, log)
+    cells, flags = _rows(found, sources, results)
+    summary = summarize(cells)
+    _write_outputs(cells, summary, flags, out_dir, sources, options)
+    return cells, summary, flags
 
-        cells = [row for rows in side_by_side(grade_one, assignments, jobs) for row in rows]
-    return cells, summarize(cells)
 
+# ---------------------------------------------------------------- finding the submissions
 
 def _students(submissions):
+    layout = "SUBMISSIONS/<student_id>/<assignment>/<notebook>.ipynb"
     if not submissions.is_dir():
-        raise GradingError(f"{submissions} is not a folder of submissions "
-                           "(expected SUBMISSIONS/<student_id>/<assignment>/<notebook>.ipynb)")
-    students = sorted(p.name for p in submissions.iterdir()
-                      if p.is_dir() and not p.name.startswith("."))
+        raise GradingError(f"{submissions} is not a folder of submissions (expected {layout}; "
+                           "for an LMS download use `python -m autograder import`)")
+    students = sorted(p.name for p in submissions.iterdir() if p.is_dir() and not p.name.startswith("."))
     if not students:
-        raise GradingError(f"{submissions} holds no student folders "
-                           "(expected SUBMISSIONS/<student_id>/<assignment>/<notebook>.ipynb)")
+        raise GradingError(f"{submissions} holds no student folders (expected {layout}; "
+                           "for an LMS download use `python -m autograder import`)")
     return students
 
 
@@ -86,8 +136,7 @@ def _assignments_to_grade(submissions, students, known, requested, log):
     if requested:
         unknown = sorted(set(requested) - set(known))
         if unknown:
-            raise GradingError(f"unknown assignment(s) {', '.join(unknown)}; "
-                               f"the course has {', '.join(known)}")
+            raise GradingError(f"unknown assignment(s) {', '.join(unknown)}; the course has {', '.join(known)}")
         return list(requested)
     found = {p.name for s in students for p in (submissions / s).iterdir() if p.is_dir()}
     for name in sorted(found - set(known)):
@@ -98,83 +147,215 @@ def _assignments_to_grade(submissions, students, known, requested, log):
     return chosen
 
 
-def _grade_assignment(workspace, assignment, submissions, students, out_dir, timeout, course_dir, log):
-    log(f"grading {assignment} for {len(students)} student(s)")
-    workspace.nbgrader("generate_assignment", assignment, "--force")
-    notebook_names = list_notebooks(assignment, Path(course_dir) / "source")
-    problems = {}  # (student, notebook) -> why it was not graded
-    for student in students:
-        for name in notebook_names:
-            path = submissions / student / assignment / f"{name}.ipynb"
-            if not path.exists():
-                continue
-            reason = _unreadable_reason(path)
-            if reason:
-                problems[(student, name)] = reason
-                continue
-            dest = workspace.root / "submitted" / student / assignment / path.name
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(path, dest)
-    if (workspace.root / "submitted").exists():
-        proc = workspace.nbgrader("autograde", assignment, f"--Execute.timeout={timeout}", check=False)
-        log_dir = out_dir / "logs"
-        log_dir.mkdir(exist_ok=True)
-        (log_dir / f"autograde-{assignment}.log").write_text(proc.stderr, encoding="utf-8")
-    return _collect(workspace, assignment, submissions, students, notebook_names, problems, course_dir)
+def _find_submission(submissions, student, assignment, notebook):
+    """The student's file for this notebook; a lone notebook under another name counts (flagged)."""
+    folder = submissions / student / assignment
+    found = Submission(student, assignment, notebook)
+    expected = folder / f"{notebook}.ipynb"
+    if expected.is_file():
+        found.path = expected
+        return found
+    if not folder.is_dir():
+        return found
+    others = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() == ".ipynb")
+    if len(others) == 1:
+        found.path = others[0]
+        found.flags.append(("wrong file name", f"graded {others[0].name} as {notebook}.ipynb"))
+    elif others:
+        found.flags.append(("wrong file name", f"no {notebook}.ipynb, and {len(others)} other notebooks "
+                                               f"({', '.join(p.name for p in others)}): none graded"))
+    return found
 
 
-def _unreadable_reason(path):
+# ---------------------------------------------------------------- running the notebooks
+
+def _result_key(submission, source_nb, options):
+    digest = hashlib.sha256()
+    digest.update(submission.path.read_bytes())
+    digest.update(json.dumps(source_nb, sort_keys=True).encode())
+    digest.update(f"{ENGINE_VERSION}|{options.timeout}|{options.notebook_timeout}|{options.use_sandbox}|"
+                  f"{options.memory_gib}".encode())
+    return digest.hexdigest()
+
+
+def _run_all(found, sources, submissions, out_dir, course_dir, options, log):
+    """{submission key: result dict} for every submitted notebook (cached results reused)."""
+    cache = out_dir / ".results"
+    results, todo = {}, []
+    for sub in found:
+        if sub.path is None:
+            continue
+        key = _result_key(sub, sources[(sub.assignment, sub.notebook)], options)
+        cached = cache / f"{sub.key}.json"
+        if not options.fresh and cached.exists():
+            try:
+                result = json.loads(cached.read_text(encoding="utf-8"))
+                if result.get("key") == key:
+                    results[sub.key] = result
+                    continue
+            except (OSError, ValueError):
+                pass
+        todo.append((sub, key))
+    if len(results):
+        log(f"{len(results)} notebook(s) already graded in {out_dir} (kept; --fresh regrades them)")
+    jobs = max(1, min(options.jobs or os.cpu_count() or 1, len(todo) or 1))
+    progress = Progress(len(todo), log=log)
+    with tempfile.TemporaryDirectory(prefix="autograder-") as tmp:
+        mpl_cache = _matplotlib_cache(Path(tmp))
+        hidden = [str(p) for p in {submissions.resolve(), out_dir.resolve(), Path(course_dir).resolve(),
+                                   REPO_ROOT.resolve()}]
+
+        def grade_one(item):
+            sub, key = item
+            result = _grade_notebook(sub, sources[(sub.assignment, sub.notebook)], Path(tmp), out_dir,
+                                     Path(course_dir), options, hidden, mpl_cache)
+            result["key"] = key
+            cached = cache / f"{sub.key}.json"
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            cached.write_text(json.dumps(result), encoding="utf-8")
+            return sub, result
+
+        pool = ThreadPoolExecutor(max_workers=jobs)
+        pending = {pool.submit(grade_one, item) for item in todo}
+        try:
+            while pending:
+                done, pending = wait(pending, timeout=1.0, return_when=FIRST_COMPLETED)
+                for future in done:
+                    sub, result = future.result()
+                    results[sub.key] = result
+                    progress.step(sub.key)
+                progress.tick()
+        except KeyboardInterrupt:
+            for future in pending:
+                future.cancel()
+            _Stop.now = True
+            pool.shutdown(wait=True, cancel_futures=True)
+            progress.close()
+            raise KeyboardInterrupt(f"stopped: {len(results)} of {len(found)} notebooks graded and saved; "
+                                    "run the same command again to grade the rest") from None
+        pool.shutdown(wait=True)
+        progress.close()
+    return results
+
+
+class _Stop:
+    """Set on Ctrl-C: running notebooks are killed, none is started."""
+    now = False
+
+
+def _matplotlib_cache(tmp):
+    """Build matplotlib's font list once; every kernel gets a copy (no font scan per notebook)."""
+    folder = tmp / "mplconfig"
+    folder.mkdir()
+    env = dict(os.environ, MPLCONFIGDIR=str(folder), MPLBACKEND="Agg")
+    subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"], env=env,
+                   capture_output=True, timeout=120)
+    return folder
+
+
+def _grade_notebook(sub, source_nb, tmp, out_dir, course_dir, options, hidden, mpl_cache):
+    """Assemble, run in a runner process, return the result (a dict); never raises for bad input."""
+    flags = list(sub.flags)
     try:
-        nbformat.read(str(path), as_version=4)
-    except Exception as exc:  # any parse failure means the notebook cannot be run
-        return f"unreadable notebook ({type(exc).__name__}: {str(exc).splitlines()[0][:120]})"
+        submitted = notebooks.read(sub.path)
+    except Exception as exc:  # not JSON, not a notebook, empty file...
+        first_line = (str(exc).strip().splitlines() or [""])[0][:160]
+        flags.append(("unreadable notebook", f"{type(exc).__name__}: {first_line}"))
+        return {"tests": None, "flags": flags, "seconds": 0.0, "why": "unreadable notebook"}
+    nb, repairs = assemble(source_nb, submitted)
+    flags += repairs
+    name = hashlib.sha1(sub.key.encode()).hexdigest()[:12]
+    job_dir, work_dir = tmp / "jobs" / name, tmp / "work" / name
+    job_dir.mkdir(parents=True)
+    (work_dir / "home").mkdir(parents=True)
+    shutil.copytree(mpl_cache, work_dir / "home" / ".matplotlib")
+    _copy_assignment_files(course_dir / "source" / sub.assignment, work_dir)
+    notebooks.write(nb, job_dir / "assembled.ipynb")
+    limits = sandbox.Limits(memory_bytes=int(options.memory_gib * sandbox.GiB),
+                            cpu_seconds=options.notebook_timeout + 60)
+    group_name = f"autograder-{os.getpid()}-{name}"
+    group = sandbox.make_pids_cgroup(group_name, limits.processes) if options.use_sandbox else None
+    job = Job(notebook=str(job_dir / "assembled.ipynb"), output=str(out_dir / "autograded" / f"{sub.key}.ipynb"),
+              result=str(job_dir / "result.json"), work_dir=str(work_dir), cell_timeout=options.timeout,
+              notebook_timeout=options.notebook_timeout, sandbox=options.use_sandbox, hidden=hidden,
+              allowed_roots=_allowed_roots(work_dir), limits=asdict(limits),
+              cgroup_name=group_name if group else "")
+    (job_dir / "job.json").write_text(json.dumps(asdict(job)), encoding="utf-8")
+    try:
+        outcome = _run_runner(job_dir / "job.json", options.notebook_timeout * 2 + 120)
+    finally:
+        sandbox.remove_cgroup(group)
+    result_path = job_dir / "result.json"
+    if outcome is None and result_path.exists():
+        result = json.loads(result_path.read_text(encoding="utf-8"))
+        result["flags"] = flags + [tuple(f) for f in result["flags"]]
+        return result
+    flags.append(("grading failed", outcome or "the runner wrote no result"))
+    return {"tests": None, "flags": flags, "seconds": 0.0, "why": outcome or "the runner wrote no result"}
+
+
+def _copy_assignment_files(source_folder, work_dir):
+    """Files the assignment ships besides its notebooks (e.g. a module), as nbgrader does."""
+    for path in source_folder.iterdir():
+        if path.is_file() and path.suffix != ".ipynb":
+            shutil.copy2(path, work_dir / path.name)
+
+
+def _allowed_roots(work_dir):
+    import bpkit
+    return [str(work_dir), sys.prefix, sys.base_prefix, str(Path(bpkit.__file__).resolve().parent),
+            "/usr", "/etc", "/proc", "/dev", "/sys", "/lib", "/lib64", "/bin", "/sbin", "/opt", "/var/cache"]
+
+
+def _run_runner(job_path, hard_timeout):
+    """None when the runner finished; otherwise why not. The runner's process group dies with it."""
+    cmd = [sys.executable, "-m", "autograder.runner", str(job_path)]
+    proc = subprocess.Popen(cmd, cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            start_new_session=True)
+    started = time.monotonic()
+    while proc.poll() is None:
+        if _Stop.now or time.monotonic() - started > hard_timeout:
+            _kill_group(proc)
+            return "stopped" if _Stop.now else f"the runner was killed after {hard_timeout} s"
+        time.sleep(0.1)
+    if proc.returncode != 0:
+        tail = proc.stderr.read().decode(errors="replace").strip().splitlines()[-3:]
+        return f"the runner failed (exit {proc.returncode}): {' / '.join(tail)[:300]}"
     return None
 
 
-def _collect(workspace, assignment, submissions, students, notebook_names, problems, course_dir):
-    from nbgrader.api import Gradebook, MissingEntry
-
-    source_dir = Path(course_dir) / "source" / assignment
-    max_scores_of = {name: notebooks.test_cells(notebooks.read(source_dir / f"{name}.ipynb"))
-                     for name in notebook_names}
-    rows = []
-    with Gradebook(workspace.db_url) as gradebook:
-        for student in students:
-            for name in notebook_names:
-                max_scores = max_scores_of[name]
-                submitted = (submissions / student / assignment / f"{name}.ipynb").exists()
-                try:
-                    graded = gradebook.find_submission_notebook(name, assignment, student)
-                    scores = {g.name: g.score for g in graded.grades}
-                except MissingEntry:
-                    scores = None
-                details = _failure_details(workspace.root / "autograded" / student / assignment / f"{name}.ipynb")
-                for grade_id, max_score in max_scores.items():
-                    if not submitted:
-                        status, score, detail = "not_submitted", 0.0, ""
-                    elif scores is None:
-                        reason = problems.get((student, name), "nbgrader could not grade this notebook (see logs/)")
-                        status, score, detail = "not_graded", 0.0, reason
-                    else:
-                        score = float(scores.get(grade_id) or 0.0)
-                        status = ("passed" if score >= max_score else "failed" if score == 0 else "partial")
-                        detail = details.get(grade_id, "")
-                    rows.append(CellGrade(student, assignment, name, grade_id, score, max_score, status, detail))
-    return rows
+def _kill_group(proc):
+    import signal
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except OSError:
+        pass
+    proc.wait()
 
 
-def _failure_details(autograded_path):
-    """{grade_id: first line of the error} for test cells that failed."""
-    if not autograded_path.exists():
-        return {}
-    found = {}
-    for cell in notebooks.read(autograded_path).cells:
-        grade_id = notebooks.nbgrader_meta(cell).get("grade_id")
-        for output in cell.get("outputs", []):
-            if output.get("output_type") == "error" and grade_id:
-                message = " / ".join(ANSI_ESCAPES.sub("", str(output.get("evalue", ""))).split("\n"))
-                found[grade_id] = f"{output.get('ename')}: {message.strip()}"[:500]
-    return found
+# ---------------------------------------------------------------- rows and outputs
+
+def _rows(found, sources, results):
+    cells, flags = [], []
+    for sub in found:
+        max_scores = notebooks.test_cells(sources[(sub.assignment, sub.notebook)])
+        result = results.get(sub.key)
+        for flag, detail in (result or {}).get("flags", sub.flags):
+            flags.append(Flag(sub.student_id, sub.assignment, sub.notebook, flag, detail))
+        tests = {t["grade_id"]: t for t in (result or {}).get("tests") or []}
+        for grade_id, max_score in max_scores.items():
+            if sub.path is None:
+                status, score, detail = "not_submitted", 0.0, ""
+            elif result is None or result.get("tests") is None:
+                status, score, detail = "not_graded", 0.0, (result or {}).get("why", "not graded")
+            else:
+                test = tests.get(grade_id)
+                score = float(test["score"]) if test else 0.0
+                status = "passed" if score >= max_score else "failed" if score == 0 else "partial"
+                detail = test["detail"] if test else "the test cell did not run"
+            cells.append(CellGrade(sub.student_id, sub.assignment, sub.notebook, grade_id, score, max_score,
+                                   status, " / ".join(detail.splitlines())[:500]))
+    return cells, flags
 
 
 def summarize(cells):
@@ -194,3 +375,13 @@ def summarize(cells):
         summary.append(AssignmentGrade(student, assignment, sum(r.score for r in rows),
                                        sum(r.max_score for r in rows), status))
     return summary
+
+
+def _write_outputs(cells, summary, flags, out_dir, sources, options):
+    from . import feedback, report
+    report.write_csv(cells, out_dir / "grades.csv", CellGrade)
+    report.write_csv(summary, out_dir / "summary.csv", AssignmentGrade)
+    report.write_csv(flags, out_dir / "flags.csv", Flag)
+    report.write_item_analysis(cells, out_dir)
+    if options.feedback:
+        feedback.write_all(cells, flags, sources, out_dir)

@@ -31,3 +31,61 @@ def format_summary(summary):
                          for i, (v, w) in enumerate(zip(row, widths))).rstrip()
 
     return "\n".join([render(header), render(["-" * w for w in widths]), *map(render, lines)])
+
+
+def item_analysis(cells):
+    """Per test cell (in course order): how many submitted, how many passed, the share, the mean score."""
+    table = {}
+    for cell in cells:
+        key = (cell.assignment, cell.notebook, cell.grade_id)
+        entry = table.setdefault(key, {"assignment": cell.assignment, "notebook": cell.notebook,
+                                       "grade_id": cell.grade_id, "max_score": cell.max_score,
+                                       "submitted": 0, "passed": 0, "score_sum": 0.0})
+        if cell.status in ("not_submitted", "not_graded"):
+            continue
+        entry["submitted"] += 1
+        entry["passed"] += cell.status == "passed"
+        entry["score_sum"] += cell.score
+    rows = []
+    for entry in table.values():
+        n = entry.pop("submitted")
+        score_sum = entry.pop("score_sum")
+        entry.update(submitted=n, share_passed=round(entry["passed"] / n, 3) if n else "",
+                     mean_score=round(score_sum / n, 3) if n else "")
+        rows.append(entry)
+    return rows
+
+
+def write_item_analysis(cells, out_dir):
+    """item_analysis.csv and item_analysis.png (one bar per test cell, hardest ones stand out)."""
+    rows = item_analysis(cells)
+    columns = ["assignment", "notebook", "grade_id", "max_score", "submitted", "passed", "share_passed",
+               "mean_score"]
+    with open(out_dir / "item_analysis.csv", "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(rows)
+    plot_item_analysis(rows, out_dir / "item_analysis.png")
+    return rows
+
+
+def plot_item_analysis(rows, path):
+    import matplotlib
+    matplotlib.use("Agg", force=False)
+    from matplotlib.figure import Figure
+
+    rows = [r for r in rows if r["submitted"]]
+    fig = Figure(figsize=(8, 0.5 + 0.22 * max(len(rows), 1)))
+    ax = fig.add_subplot()
+    if rows:
+        shares = [r["share_passed"] for r in rows]
+        labels = [f"{r['assignment'][:2]} {r['grade_id']}" for r in rows]
+        colors = ["#c0392b" if s < 0.5 else "#e67e22" if s < 0.8 else "#27ae60" for s in shares]
+        ax.barh(range(len(rows)), shares, color=colors)
+        ax.set_yticks(range(len(rows)), labels, fontsize=7)
+        ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("share of submitting students who passed")
+    ax.set_title("Item analysis: which tests the class passed")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)

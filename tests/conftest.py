@@ -2,14 +2,13 @@
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-from autograder import notebooks, sample_class
-from autograder.paths import (EXERCISES_DIR, REPO_ROOT, SAMPLE_CLASS_DIR, SOURCE_DIR,
+from autograder.paths import (REPO_ROOT, SAMPLE_CLASS_DIR, SOURCE_DIR,
                               list_assignments, list_notebooks)
 from autograder.report import read_csv
+from autograder.selfcheck import build_class
 from known_answers import HANGS, RIGHT, WRONG
 
 os.environ.setdefault("MPLBACKEND", "Agg")
@@ -26,32 +25,9 @@ def source_notebook_paths():
 
 
 def build_test_class(root):
-    """Submissions that prove the tests: the solution, the release, each known wrong
-    and right answer, and one that never finishes a cell.
-
-    The bundled sample class is added too, so that one nbgrader run covers it.
-    """
-    for assignment in ASSIGNMENTS:
-        for name in list_notebooks(assignment):
-            release = EXERCISES_DIR / assignment / f"{name}.ipynb"
-            source = notebooks.read(SOURCE_DIR / assignment / f"{name}.ipynb")
-            answers = [notebooks.nbgrader_meta(c)["grade_id"] for c in source.cells
-                       if notebooks.is_answer_cell(c)]
-
-            def submit(student, replaced=None):
-                nb = sample_class.fill_answers(notebooks.read(release), source, answers)
-                if replaced is not None:
-                    notebooks.cell_by_grade_id(nb, replaced.grade_id).source = replaced.source
-                notebooks.write(nb, root / student / assignment / f"{name}.ipynb")
-
-            submit("solution")
-            notebooks.write(notebooks.read(release), root / "release" / assignment / f"{name}.ipynb")
-            for prefix, known in (("wrong", WRONG), ("right", RIGHT)):
-                for answer in known.get(assignment, []):
-                    if answer.grade_id in answers:
-                        submit(f"{prefix}_{answer.key}", answer)
-            if assignment in HANGS and HANGS[assignment].grade_id in answers:
-                submit("hangs", HANGS[assignment])
+    """Submissions that prove the tests (see autograder.selfcheck.build_class), plus the
+    bundled sample class, so that one grading run covers both."""
+    build_class(root, ASSIGNMENTS, WRONG, RIGHT, HANGS)
     for path in SAMPLE_CLASS_DIR.glob("*/*/*.ipynb"):
         if path.parent.name not in ASSIGNMENTS:
             continue

@@ -1,0 +1,89 @@
+"""One HTML page per student and notebook: the score of each test, what failed and why.
+
+Shown: the student's cells, the visible part of each test cell, each failed
+check's message (expected vs got, the likely mistake) and the flags.
+Never shown: hidden tests' source or any traceback (a traceback would quote
+hidden test lines).
+"""
+import html
+from pathlib import Path
+
+from . import notebooks
+from .assemble import visible_source
+
+STYLE = """
+body { font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem; color: #222; }
+table { border-collapse: collapse; width: 100%; margin-bottom: 1.5rem; }
+td, th { border-bottom: 1px solid #ddd; padding: .35rem .5rem; text-align: left; vertical-align: top; }
+pre { background: #f6f8fa; padding: .6rem; overflow-x: auto; white-space: pre-wrap; }
+.md { white-space: pre-wrap; color: #444; margin: 1rem 0; }
+.passed { color: #1e7e34; font-weight: 600; } .failed, .not_graded { color: #b02a37; font-weight: 600; }
+.partial { color: #b35c00; font-weight: 600; } .message { background: #fff4f4; border-left: 4px solid #b02a37; }
+.flags { background: #fff8e1; padding: .5rem 1rem; border-left: 4px solid #e0a800; }
+"""
+
+
+def write_all(cells, flags, sources, out_dir):
+    """feedback/<student>/<assignment>/<notebook>.html for every submitted notebook."""
+    groups = {}
+    for cell in cells:
+        if cell.status != "not_submitted":
+            groups.setdefault((cell.student_id, cell.assignment, cell.notebook), []).append(cell)
+    for (student, assignment, notebook), rows in groups.items():
+        own_flags = [f for f in flags if (f.student_id, f.assignment, f.notebook) == (student, assignment, notebook)]
+        executed = Path(out_dir) / "autograded" / student / assignment / f"{notebook}.ipynb"
+        nb = notebooks.read(executed) if executed.exists() else None
+        page = render(student, assignment, notebook, rows, own_flags, nb)
+        path = Path(out_dir) / "feedback" / student / assignment / f"{notebook}.html"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(page, encoding="utf-8")
+
+
+def render(student, assignment, notebook, rows, flags, nb):
+    esc = html.escape
+    score, total = sum(r.score for r in rows), sum(r.max_score for r in rows)
+    parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>{esc(notebook)}: {esc(student)}</title>",
+             f"<style>{STYLE}</style></head><body>",
+             f"<h1>{esc(notebook)}</h1><p>Student <b>{esc(student)}</b>, assignment {esc(assignment)}: "
+             f"<b>{score:g} / {total:g}</b> points.</p>",
+             "<table><tr><th>test</th><th>points</th><th>result</th><th>what went wrong</th></tr>"]
+    for r in rows:
+        parts.append(f"<tr><td>{esc(r.grade_id)}</td><td>{r.score:g} / {r.max_score:g}</td>"
+                     f"<td class='{esc(r.status)}'>{esc(r.status.replace('_', ' '))}</td>"
+                     f"<td>{esc(r.detail)}</td></tr>")
+    parts.append("</table>")
+    if flags:
+        parts.append("<div class='flags'><b>Notes from the grader</b><ul>"
+                     + "".join(f"<li>{esc(f.flag)}: {esc(f.detail)}</li>" for f in flags) + "</ul></div>")
+    if nb is not None:
+        by_id = {r.grade_id: r for r in rows}
+        parts.append("<h2>Your notebook, as graded</h2>")
+        parts.extend(_cell_html(cell, by_id) for cell in nb.cells)
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def _cell_html(cell, by_id):
+    esc = html.escape
+    if cell.cell_type == "markdown":
+        return f"<div class='md'>{esc(cell.source)}</div>"
+    if cell.cell_type != "code":
+        return ""
+    if notebooks.is_test_cell(cell):
+        grade_id = notebooks.nbgrader_meta(cell)["grade_id"]
+        row = by_id.get(grade_id)
+        out = [f"<pre>{esc(visible_source(cell.source).rstrip())}</pre>"]
+        if row is not None:
+            verdict = f"<span class='{esc(row.status)}'>{esc(row.status)}</span> ({row.score:g} / {row.max_score:g})"
+            out.append(f"<p>{esc(grade_id)}: {verdict}</p>")
+            if row.detail:
+                out.append(f"<pre class='message'>{esc(row.detail)}</pre>")
+        return "\n".join(out)
+    out = [f"<pre>{esc(cell.source.rstrip())}</pre>"]
+    for output in cell.get("outputs", []):
+        if output.get("output_type") == "stream":
+            out.append(f"<pre>{esc(output.get('text', '')[:5000])}</pre>")
+        elif output.get("output_type") == "error":
+            out.append(f"<pre class='message'>{esc(str(output.get('ename')))}: "
+                       f"{esc(str(output.get('evalue'))[:2000])}</pre>")
+    return "\n".join(out)
