@@ -10,7 +10,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 # Root may only run JupyterLab with --allow-root. LAB_ARGS passes more options to `make lab`.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab formgrader test grade release bench environment clean
+.PHONY: lab formgrader test grade release bench bench-grading sandbox environment clean
 
 lab: $(STAMP)  ## student: open JupyterLab on the exercises
 	$(BIN)/jupyter lab --ServerApp.root_dir=exercises $(ALLOW_ROOT) $(LAB_ARGS)
@@ -18,10 +18,10 @@ lab: $(STAMP)  ## student: open JupyterLab on the exercises
 formgrader: $(STAMP)  ## instructor: JupyterLab on the nbgrader course, with the formgrader
 	cd course && ../$(BIN)/jupyter lab $(ALLOW_ROOT)
 
-test: $(STAMP)  ## the whole test suite
+test: $(STAMP) sandbox  ## the whole test suite
 	$(BIN)/python -m pytest
 
-grade: $(STAMP)  ## grade the bundled sample class and print the table
+grade: $(STAMP) sandbox  ## grade the bundled sample class and print the table
 	$(BIN)/python -m autograder grade --out grades
 
 release: $(STAMP)  ## regenerate exercises/ and solutions/ from course/source/
@@ -29,6 +29,22 @@ release: $(STAMP)  ## regenerate exercises/ and solutions/ from course/source/
 
 bench: $(STAMP)  ## the NN class against scikit-learn and a per-sample loop (prints a table)
 	$(BIN)/python bench/nn_speed.py
+
+bench-grading: $(STAMP) sandbox  ## plain nbgrader against the autograder on a class of 40 (about 30 min)
+	$(BIN)/python bench/grading_speed.py
+
+# The grading sandbox: bubblewrap from the system's packages (Debian/Ubuntu names it bubblewrap).
+sandbox:
+	@command -v bwrap >/dev/null || { \
+	  echo "installing bubblewrap, the sandbox the autograder runs student code in"; \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get install -y -qq bubblewrap || { apt-get update -qq && apt-get install -y -qq bubblewrap; }; \
+	  elif command -v sudo >/dev/null && command -v apt-get >/dev/null; then \
+	    sudo apt-get install -y bubblewrap; \
+	  else \
+	    echo "WARNING: cannot install bubblewrap here; install it with your package manager." >&2; \
+	    echo "Grading refuses to run without it (unless --no-sandbox); sandbox tests are skipped." >&2; \
+	  fi; }
 
 environment: $(STAMP)  ## rewrite environment.yml from pyproject.toml
 	$(BIN)/python tools/environment_yml.py --write

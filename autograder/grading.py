@@ -13,6 +13,7 @@ Output folder:
 import hashlib
 import json
 import os
+import queue
 import shutil
 import subprocess
 import sys
@@ -205,10 +206,18 @@ def _run_all(found, sources, submissions, out_dir, course_dir, options, log):
         hidden = [str(p) for p in {submissions.resolve(), out_dir.resolve(), Path(course_dir).resolve(),
                                    REPO_ROOT.resolve()}]
 
+        runners = queue.Queue()
+        for _ in range(jobs):
+            runners.put(Runner())
+
         def grade_one(item):
             sub, key = item
-            result = _grade_notebook(sub, sources[(sub.assignment, sub.notebook)], Path(tmp), out_dir,
-                                     Path(course_dir), options, hidden, mpl_cache)
+            runner = runners.get()
+            try:
+                result = _grade_notebook(sub, sources[(sub.assignment, sub.notebook)], Path(tmp), out_dir,
+                                         Path(course_dir), options, hidden, mpl_cache, runner)
+            finally:
+                runners.put(runner)
             result["key"] = key
             cached = cache / f"{sub.key}.json"
             cached.parent.mkdir(parents=True, exist_ok=True)
@@ -230,11 +239,15 @@ def _run_all(found, sources, submissions, out_dir, course_dir, options, log):
                 future.cancel()
             _Stop.now = True
             pool.shutdown(wait=True, cancel_futures=True)
+            while not runners.empty():
+                runners.get().stop()
             progress.close()
             raise KeyboardInterrupt(f"stopped: {len(results)} of {len(found)} notebooks graded and saved; "
                                     "run the same command again to grade the rest") from None
         pool.shutdown(wait=True)
         progress.close()
+        while not runners.empty():
+            runners.get().stop()
     return results
 
 
@@ -253,7 +266,7 @@ def _matplotlib_cache(tmp):
     return folder
 
 
-def _grade_notebook(sub, source_nb, tmp, out_dir, course_dir, options, hidden, mpl_cache):
+def _grade_notebook(sub, source_nb, tmp, out_dir, course_dir, options, hidden, mpl_cache, runner):
     """Assemble, run in a runner process, return the result (a dict); never raises for bad input."""
     flags = list(sub.flags)
     try:
@@ -282,7 +295,7 @@ def _grade_notebook(sub, source_nb, tmp, out_dir, course_dir, options, hidden, m
               cgroup_name=group_name if group else "")
     (job_dir / "job.json").write_text(json.dumps(asdict(job)), encoding="utf-8")
     try:
-        outcome = _run_runner(job_dir / "job.json", options.notebook_timeout * 2 + 120)
+        outcome = runner.run(job_dir / "job.json", options.notebook_timeout * 2 + 120)
     finally:
         sandbox.remove_cgroup(group)
     result_path = job_dir / "result.json"
@@ -307,21 +320,46 @@ def _allowed_roots(work_dir):
             "/usr", "/etc", "/proc", "/dev", "/sys", "/lib", "/lib64", "/bin", "/sbin", "/opt", "/var/cache"]
 
 
-def _run_runner(job_path, hard_timeout):
-    """None when the runner finished; otherwise why not. The runner's process group dies with it."""
-    cmd = [sys.executable, "-m", "autograder.runner", str(job_path)]
-    proc = subprocess.Popen(cmd, cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            start_new_session=True)
-    started = time.monotonic()
-    while proc.poll() is None:
-        if _Stop.now or time.monotonic() - started > hard_timeout:
-            _kill_group(proc)
-            return "stopped" if _Stop.now else f"the runner was killed after {hard_timeout} s"
-        time.sleep(0.1)
-    if proc.returncode != 0:
-        tail = proc.stderr.read().decode(errors="replace").strip().splitlines()[-3:]
-        return f"the runner failed (exit {proc.returncode}): {' / '.join(tail)[:300]}"
-    return None
+class Runner:
+    """A long-lived `python -m autograder.runner --serve` process; replaced when a job kills or hangs it."""
+
+    def __init__(self):
+        self.proc = None
+
+    def _start(self):
+        cmd = [sys.executable, "-m", "autograder.runner", "--serve"]
+        self.proc = subprocess.Popen(cmd, cwd=REPO_ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.DEVNULL, text=True, bufsize=1, start_new_session=True)
+
+    def run(self, job_path, hard_timeout):
+        """None when the job finished; otherwise why not."""
+        import selectors
+        if self.proc is None or self.proc.poll() is not None:
+            self._start()
+        try:
+            self.proc.stdin.write(f"{job_path}\n")
+            self.proc.stdin.flush()
+        except OSError:
+            self.stop()
+            return "the runner could not take the job"
+        started = time.monotonic()
+        with selectors.DefaultSelector() as selector:
+            selector.register(self.proc.stdout, selectors.EVENT_READ)
+            while True:
+                if _Stop.now or time.monotonic() - started > hard_timeout:
+                    self.stop()
+                    return "stopped" if _Stop.now else f"the runner was killed after {hard_timeout} s"
+                if selector.select(timeout=0.2):
+                    answer = self.proc.stdout.readline().strip()
+                    if not answer:  # the runner itself died
+                        self.stop()
+                        return "the runner died"
+                    return None if answer == "done" else answer
+
+    def stop(self):
+        if self.proc is not None:
+            _kill_group(self.proc)
+            self.proc = None
 
 
 def _kill_group(proc):

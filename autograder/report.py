@@ -75,7 +75,7 @@ def plot_item_analysis(rows, path):
     from matplotlib.figure import Figure
 
     rows = [r for r in rows if r["submitted"]]
-    fig = Figure(figsize=(8, 0.5 + 0.22 * max(len(rows), 1)))
+    fig = Figure(figsize=(8, max(2.5, 1.0 + 0.22 * len(rows))))
     ax = fig.add_subplot()
     if rows:
         shares = [r["share_passed"] for r in rows]

@@ -1,6 +1,7 @@
 """Execute one assembled notebook in a (sandboxed) kernel and score its test cells.
 
     python -m autograder.runner JOB.json      (writes the result file the job names)
+    python -m autograder.runner --serve       (one job file path per line on stdin)
 
 Runs as its own process so that the batch can kill it if anything hangs. A
 cell that times out is interrupted; a kernel that ignores the interrupt or
@@ -293,10 +294,30 @@ def run_job(job: Job):
     return result
 
 
+def serve(stdin=sys.stdin, stdout=sys.stdout):
+    """Run job after job: read a job file's path per line, answer "done" or "failed: why" per job.
+
+    One long-lived runner per grading slot saves the second or two that importing
+    nbclient and jupyter_client costs, for every notebook.
+    """
+    for line in stdin:
+        path = line.strip()
+        if not path:
+            continue
+        try:
+            run_job(Job(**json.loads(Path(path).read_text(encoding="utf-8"))))
+            stdout.write("done\n")
+        except Exception as exc:  # report and stay alive for the next job
+            stdout.write(f"failed: {type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}\n")
+        stdout.flush()
+
+
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
-    job = Job(**json.loads(Path(argv[0]).read_text(encoding="utf-8")))
-    run_job(job)
+    if argv == ["--serve"]:
+        serve()
+    else:
+        run_job(Job(**json.loads(Path(argv[0]).read_text(encoding="utf-8"))))
 
 
 if __name__ == "__main__":

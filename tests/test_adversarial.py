@@ -56,6 +56,22 @@ TRICKS = {
     "custom_exception_handler": "get_ipython().set_custom_exc((Exception,), lambda *a, **k: None)",
 }
 
+# Wrong first answers that return objects whose comparisons and arithmetic lie.
+FORGED_ANSWERS = {
+    "forged_float": ("class _Always(float):\n"
+                     "    __eq__ = lambda self, other: True\n"
+                     "    __lt__ = __le__ = __eq__\n"
+                     "    __sub__ = __rsub__ = lambda self, other: 0.0\n"
+                     "    __abs__ = lambda self: 0.0\n"
+                     "    __hash__ = float.__hash__\n\n"
+                     "def dh_dx(x):\n    return _Always(0.0)"),
+    "forged_array": ("import numpy as np\n"
+                     "class _Always(np.ndarray):\n"
+                     "    __eq__ = lambda self, other: True\n"
+                     "    __sub__ = lambda self, other: np.zeros(self.shape)\n\n"
+                     "def dh_dx(x):\n    return np.zeros(np.shape(x)).view(_Always)"),
+}
+
 
 def _perfect(release, source):
     answers = [notebooks.nbgrader_meta(c)["grade_id"] for c in source.cells if notebooks.is_answer_cell(c)]
@@ -91,6 +107,10 @@ def hostile_class(tmp_path_factory):
         nb = _perfect(release, source)
         notebooks.cell_by_grade_id(nb, FIRST_ANSWER).source = WRONG_FIRST_ANSWER
         nb.cells.insert(0, nbformat.v4.new_code_cell(trick))
+        save(student, nb)
+    for student, answer in FORGED_ANSWERS.items():
+        nb = _perfect(release, source)
+        notebooks.cell_by_grade_id(nb, FIRST_ANSWER).source = answer
         save(student, nb)
     nb = _perfect(release, source)
     nb.cells = [c for c in nb.cells if notebooks.nbgrader_meta(c).get("grade_id") != FIRST_TESTS]
@@ -135,7 +155,7 @@ def _full(hostile_class, student):
 
 
 def test_every_student_appears_in_the_output(hostile_class):
-    expected = {"perfect", *HOSTILE_CELLS, *TRICKS, "deletes_test_cell", "edits_test_cell", "changes_metadata",
+    expected = {"perfect", *HOSTILE_CELLS, *TRICKS, *FORGED_ANSWERS, "deletes_test_cell", "edits_test_cell", "changes_metadata",
                 "wrong_name_perfect", "invalid_json", "empty_file"}
     assert set(hostile_class["summary"]) == expected
 
@@ -176,7 +196,7 @@ def test_what_happened_is_flagged(hostile_class, student, flag):
     assert any(f.startswith(flag) for f in flags), f"{student}: expected a flag starting {flag!r}, got {flags}"
 
 
-@pytest.mark.parametrize("student", sorted(TRICKS) + ["edits_test_cell"])
+@pytest.mark.parametrize("student", sorted(TRICKS) + sorted(FORGED_ANSWERS) + ["edits_test_cell"])
 def test_tricks_do_not_rescue_a_wrong_answer(hostile_class, student):
     scores = _scores(hostile_class, student)
     assert scores[FIRST_TESTS] == 0, f"{student} passed {FIRST_TESTS} with a wrong answer"

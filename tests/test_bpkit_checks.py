@@ -253,3 +253,61 @@ def test_assert_callable():
     assert_callable(lambda: 0, "f")
     with pytest.raises(AssertionError, match="`sigmoid` should be a function"):
         assert_callable(None, "sigmoid")
+
+
+class _Liar(np.ndarray):
+    """An array whose comparisons and arithmetic all claim success."""
+    def __eq__(self, other):
+        return True
+
+    def __sub__(self, other):
+        return np.zeros(self.shape)
+
+    def __abs__(self):
+        return np.zeros(self.shape)
+
+    def __lt__(self, other):
+        return True
+
+    __le__ = __lt__
+
+
+def test_a_returned_object_with_forged_comparisons_gains_nothing():
+    forged = np.array([9.0, 9.0]).view(_Liar)
+    assert forged == np.array([1.0, 2.0]) and np.all(abs(forged - np.array([1.0, 2.0])) < 1e-9)
+    with pytest.raises(AssertionError, match="2 wrong entries"):
+        assert_close(forged, [1.0, 2.0])
+
+
+class _AlwaysEqual(str):
+    def __eq__(self, other):
+        return True
+
+    __hash__ = str.__hash__
+
+
+class _AlwaysSmall(float):
+    def __lt__(self, other):
+        return True
+
+
+def test_plain_turns_honest_values_into_builtins():
+    from bpkit.checks import plain
+    got = plain({"a": np.float64(2.5), "b": [np.int64(3), (True, "x")], "c": np.array([1, 2])})
+    assert type(got["a"]) is float and got["b"] == [3.0, (True, "x")] and got["c"].dtype == np.float64
+    assert type(got["c"]) is np.ndarray
+
+
+@pytest.mark.parametrize("forged", [_AlwaysEqual("bug"), _AlwaysSmall(5.0), np.array([9.0]).view(_Liar),
+                                    {"A": _AlwaysEqual("bug")}])
+def test_plain_refuses_or_defuses_forged_values(forged):
+    from bpkit.checks import plain
+    try:
+        got = plain(forged)
+    except AssertionError as err:
+        assert "return a plain" in str(err)
+        return
+    if isinstance(got, float):
+        assert not got < 1.0
+    else:
+        assert type(got) is np.ndarray and not (got == np.array([1.0])).all()

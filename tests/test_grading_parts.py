@@ -1,0 +1,174 @@
+"""The grader's parts that need no kernel: assembling, feedback, item analysis, progress, sandbox options."""
+import io
+import sys
+
+import nbformat
+import pytest
+
+from autograder import notebooks
+from autograder.assemble import assemble, released_answer, visible_source
+from autograder.feedback import render
+from autograder.grading import CellGrade, Flag
+from autograder.paths import EXERCISES_DIR, REPO_ROOT, SOURCE_DIR
+from autograder.progress import Progress
+from autograder.report import item_analysis, write_item_analysis
+from autograder.sandbox import SandboxConfig, bwrap_arguments
+
+ASSIGNMENT = "01_chain_rule"
+TEST_SOURCE = "assert f(1) == 2\n### BEGIN HIDDEN TESTS\nassert f(5) == 10\n### END HIDDEN TESTS\n"
+
+
+def _cell(source, grade_id=None, solution=False, grade=False, points=0, cell_type="code"):
+    make = nbformat.v4.new_code_cell if cell_type == "code" else nbformat.v4.new_markdown_cell
+    cell = make(source)
+    if grade_id:
+        cell.metadata["nbgrader"] = {"grade": grade, "grade_id": grade_id, "locked": not solution,
+                                     "points": points, "schema_version": 3, "solution": solution}
+    return cell
+
+
+def _source_nb():
+    return nbformat.v4.new_notebook(cells=[
+        _cell("# Title", "intro", cell_type="markdown"),
+        _cell("def f(x):\n    ### BEGIN SOLUTION\n    return 2 * x\n    ### END SOLUTION", "f_answer", solution=True),
+        _cell(TEST_SOURCE, "f_tests", grade=True, points=2),
+    ])
+
+
+def _student_nb(answer="def f(x):\n    return 2 * x", test=None):
+    test = visible_source(TEST_SOURCE) if test is None else test
+    return nbformat.v4.new_notebook(cells=[
+        _cell("# Title", "intro", cell_type="markdown"),
+        _cell(answer, "f_answer", solution=True),
+        _cell(test, "f_tests", grade=True, points=2),
+    ])
+
+
+def test_visible_source_drops_the_hidden_block_only():
+    assert visible_source(TEST_SOURCE) == "assert f(1) == 2\n"
+
+
+def test_released_answer_keeps_the_signature():
+    assert released_answer(_source_nb().cells[1].source) == \
+        "def f(x):\n    # YOUR CODE HERE\n    raise NotImplementedError()"
+
+
+def test_an_honest_submission_needs_no_repair_and_gets_the_hidden_tests():
+    nb, flags = assemble(_source_nb(), _student_nb())
+    assert flags == []
+    assert nb.cells[2].source == TEST_SOURCE
+    assert nb.cells[1].source == "def f(x):\n    return 2 * x"
+
+
+def test_an_edited_test_cell_is_restored_and_flagged():
+    nb, flags = assemble(_source_nb(), _student_nb(test="pass"))
+    assert nb.cells[2].source == TEST_SOURCE
+    assert flags == [("edited test cell", "f_tests: restored from the source")]
+
+
+def test_a_deleted_test_cell_is_re_added_and_flagged():
+    student = _student_nb()
+    del student.cells[2]
+    nb, flags = assemble(_source_nb(), student)
+    assert [notebooks.nbgrader_meta(c).get("grade_id") for c in nb.cells] == ["intro", "f_answer", "f_tests"]
+    assert flags == [("deleted test cell", "f_tests: re-added from the source")]
+
+
+def test_a_missing_answer_cell_is_graded_as_released():
+    student = _student_nb()
+    del student.cells[1]
+    nb, flags = assemble(_source_nb(), student)
+    assert "raise NotImplementedError()" in nb.cells[1].source
+    assert flags[0][0] == "missing answer cell"
+
+
+def test_changed_points_do_not_count():
+    student = _student_nb()
+    student.cells[2].metadata["nbgrader"]["points"] = 100
+    nb, flags = assemble(_source_nb(), student)
+    assert notebooks.nbgrader_meta(nb.cells[2])["points"] == 2
+    assert ("changed nbgrader metadata", "f_tests: restored from the source") in flags
+
+
+def test_the_students_own_cells_stay_where_they_were():
+    student = _student_nb()
+    student.cells.insert(2, _cell("scratch = 1"))
+    student.cells.append(_cell("notes", cell_type="markdown"))
+    nb, flags = assemble(_source_nb(), student)
+    assert [c.source for c in nb.cells][2:] == ["scratch = 1", TEST_SOURCE, "notes"]
+    assert flags == []
+
+
+def test_unknown_and_duplicated_grade_ids_become_plain_cells():
+    student = _student_nb()
+    student.cells.append(_cell("x = 1", "made_up"))
+    student.cells.append(_cell("def f(x):\n    return 0", "f_answer", solution=True))
+    nb, flags = assemble(_source_nb(), student)
+    assert [f[0] for f in flags] == ["unknown cell", "duplicated cell"]
+    assert nb.cells[1].source == "def f(x):\n    return 2 * x", "the first copy of an answer counts"
+    assert "nbgrader" not in nb.cells[-1].metadata
+
+
+def test_the_real_release_assembles_without_flags():
+    release = notebooks.read(EXERCISES_DIR / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
+    _, flags = assemble(notebooks.read(SOURCE_DIR / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"), release)
+    assert flags == []
+
+
+def _rows():
+    return [CellGrade("ann", "01", "01", "f_tests", 0.0, 2.0, "failed",
+                      "AssertionError: `f(1)` is wrong: expected 2, got 3"),
+            CellGrade("ann", "01", "01", "g_tests", 3.0, 3.0, "passed", "")]
+
+
+def test_feedback_shows_messages_and_visible_tests_but_never_hidden_tests():
+    nb = _source_nb()
+    nb.cells[2].outputs = [nbformat.v4.new_output("error", ename="AssertionError", evalue="expected 2, got 3",
+                                                  traceback=["SECRET TRACEBACK assert f(5) == 10"])]
+    page = render("ann", "01", "01", _rows(), [Flag("ann", "01", "01", "edited test cell", "f_tests")], nb)
+    assert "assert f(1) == 2" in page
+    assert "f(5)" not in page and "SECRET" not in page and "HIDDEN" not in page
+    assert "expected 2, got 3" in page
+    assert "3 / 5" in page
+    assert "edited test cell" in page
+
+
+def test_item_analysis_counts_only_students_who_submitted(tmp_path):
+    cells = [CellGrade(s, "01", "01", "f_tests", score, 2.0, status, "") for s, score, status in
+             [("a", 2.0, "passed"), ("b", 0.0, "failed"), ("c", 2.0, "passed"), ("d", 0.0, "not_submitted"),
+              ("e", 0.0, "not_graded")]]
+    [row] = item_analysis(cells)
+    assert (row["submitted"], row["passed"], row["share_passed"], row["mean_score"]) == (3, 2, 0.667, 1.333)
+    write_item_analysis(cells, tmp_path)
+    assert (tmp_path / "item_analysis.png").stat().st_size > 1000
+    assert "f_tests" in (tmp_path / "item_analysis.csv").read_text()
+
+
+def test_progress_prints_counts_and_time_left():
+    lines = []
+    progress = Progress(4, log=lines.append, stream=io.StringIO())
+    for _ in range(4):
+        progress.step()
+    assert lines[0].startswith("[#######.....................] 1/4 notebooks")
+    assert "ETA" in lines[0] and "ETA" not in lines[-1]
+    assert "4/4 notebooks" in lines[-1]
+
+
+def test_the_sandbox_hides_the_course_and_tmp_but_shows_python(tmp_path):
+    work = tmp_path / "work"
+    work.mkdir()
+    args = bwrap_arguments(SandboxConfig(work_dir=str(work), hidden=[str(tmp_path)]))
+    tmpfs = {args[i + 1] for i, a in enumerate(args) if a == "--tmpfs"}
+    binds = [(args[i], args[i + 1]) for i, a in enumerate(args) if a in ("--bind", "--ro-bind")]
+    assert str(REPO_ROOT) in tmpfs and "/tmp" in tmpfs and str(tmp_path) in tmpfs
+    assert ("--bind", str(work)) in binds, "the work folder is the one writable place"
+    assert ("--ro-bind", sys.prefix) in binds, "the virtual environment stays readable"
+    assert "--unshare-all" in args and "--die-with-parent" in args
+    order = [args[i + 1] for i, a in enumerate(args) if a in ("--tmpfs", "--bind")]
+    assert order.index(str(tmp_path)) < order.index(str(work)), "hide the parent before showing the child"
+
+
+@pytest.mark.parametrize("bad", ["/", ""])
+def test_the_sandbox_never_hides_the_root(tmp_path, bad):
+    args = bwrap_arguments(SandboxConfig(work_dir=str(tmp_path), hidden=[bad] if bad else []))
+    assert "/" not in {args[i + 1] for i, a in enumerate(args) if a == "--tmpfs"}
