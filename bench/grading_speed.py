@@ -117,7 +117,8 @@ def main(argv=None):
         ag_seconds, ag_scores = run_autograder(tmp / "class", assignments, tmp, args.jobs)
         print(f"  autograder done ({ag_seconds:.0f} s)", flush=True)
 
-    differ = sorted(k for k in nb_scores if nb_scores[k] != ag_scores.get(k))
+    # A notebook nbgrader cannot read gets 0 in its gradebook; the autograder says "not graded" (0 points).
+    differ = sorted(k for k in nb_scores if (nb_scores[k] or 0.0) != (ag_scores.get(k) or 0.0))
     print()
     print(f"{'grader':<40}{'wall time':>12}{'notebooks/min':>16}{'students/min':>15}")
     for label, seconds in (("nbgrader autograde (sequential)", nb_seconds),
