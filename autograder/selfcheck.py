@@ -128,12 +128,14 @@ def format_checks(checks):
     by_cell = {}
     for check in checks:
         by_cell.setdefault((check.assignment, check.answer), []).append(check)
-    header = f"{'assignment':<22}{'answer cell':<34}{'wrong caught':>13}{'right kept':>12}  caught by"
+    a_width = max([len("assignment")] + [len(c.assignment) for c in checks]) + 2
+    c_width = max([len("(solution: full marks)")] + [len(c.answer) for c in checks]) + 2
+    header = f"{'assignment':<{a_width}}{'answer cell':<{c_width}}{'wrong caught':>13}{'right kept':>12}  caught by"
     lines += [header, "-" * len(header)]
     for (assignment, answer), group in by_cell.items():
         if not answer:
             for c in group:
-                lines.append(f"{assignment:<22}{'(' + c.case + ': ' + c.expected + ')':<34}"
+                lines.append(f"{assignment:<{a_width}}{'(' + c.case + ': ' + c.expected + ')':<{c_width}}"
                              f"{'ok' if c.ok else 'MISS':>13}{'':>12}  {'' if c.ok else c.caught_by}")
             continue
         wrongs = [c for c in group if c.case.startswith("wrong:")]
@@ -141,7 +143,7 @@ def format_checks(checks):
         caught = f"{sum(c.ok for c in wrongs)}/{len(wrongs)}"
         kept = f"{sum(c.ok for c in rights)}/{len(rights)}" if rights else "-"
         first = next((c.caught_by.split(":")[0] for c in wrongs if c.ok and c.caught_by), "")
-        lines.append(f"{assignment:<22}{answer:<34}{caught:>13}{kept:>12}  {first}")
+        lines.append(f"{assignment:<{a_width}}{answer:<{c_width}}{caught:>13}{kept:>12}  {first}")
     lines += ["", "Each known wrong answer and the test that caught it:"]
     for c in checks:
         if c.case.startswith("wrong:") and c.ok:

@@ -172,3 +172,18 @@ def test_the_sandbox_hides_the_course_and_tmp_but_shows_python(tmp_path):
 def test_the_sandbox_never_hides_the_root(tmp_path, bad):
     args = bwrap_arguments(SandboxConfig(work_dir=str(tmp_path), hidden=[bad] if bad else []))
     assert "/" not in {args[i + 1] for i, a in enumerate(args) if a == "--tmpfs"}
+
+
+def test_the_self_check_table_keeps_long_names_apart():
+    from autograder.selfcheck import Check, format_checks
+    table = format_checks([
+        Check("07_training_in_practice", "", "solution", "full marks", True),
+        Check("07_training_in_practice", "early_stopping_answer", "wrong:last_epoch", "loses points", True,
+              "early_stopping_tests: AssertionError: expected 4, got 9"),
+        Check("07_training_in_practice", "early_stopping_answer", "right:deepcopy", "keeps full marks", False,
+              "early_stopping_tests"),
+    ])
+    row = next(line for line in table.splitlines() if "early_stopping_answer" in line and "/" in line)
+    assert row.split() == ["07_training_in_practice", "early_stopping_answer", "1/1", "0/1", "early_stopping_tests"]
+    assert "2 of 3 checks ok:" in table
+    assert "MISS 07_training_in_practice early_stopping_answer right:deepcopy" in table
