@@ -90,10 +90,9 @@ class Submission:
         return f"{self.student_id}/{self.assignment}/{self.notebook}"
 
 
-def grade(submissions, out_dir, timeout=30, assignments=None, course_dir=COURSE_DIR, jobs=None, log=print,
-          options=None):
+def grade(submissions, out_dir, assignments=None, course_dir=COURSE_DIR, log=print, options=None):
     """Autograde every student's work; return (cell grades, assignment grades, flags)."""
-    options = options or Options(timeout=timeout, jobs=jobs or 0)
+    options = options or Options()
     submissions, out_dir, course_dir = Path(submissions), Path(out_dir), Path(course_dir)
     if options.use_sandbox:
         sandbox.remove_stale_cgroups()
@@ -203,8 +202,8 @@ def _run_all(found, sources, submissions, out_dir, course_dir, options, log):
     progress = Progress(len(todo), log=log)
     with tempfile.TemporaryDirectory(prefix="autograder-") as tmp:
         mpl_cache = _matplotlib_cache(Path(tmp))
-        hidden = [str(p) for p in {submissions.resolve(), out_dir.resolve(), Path(course_dir).resolve(),
-                                   REPO_ROOT.resolve()}]
+        # The sandbox always hides the repository, home and /tmp; these may lie elsewhere.
+        hidden = [str(p) for p in {submissions.resolve(), out_dir.resolve(), Path(course_dir).resolve()}]
 
         runners = queue.Queue()
         for _ in range(jobs):

@@ -70,8 +70,6 @@ def write_item_analysis(cells, out_dir):
 
 
 def plot_item_analysis(rows, path):
-    import matplotlib
-    matplotlib.use("Agg", force=False)
     from matplotlib.figure import Figure
 
     rows = [r for r in rows if r["submitted"]]

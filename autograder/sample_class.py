@@ -7,28 +7,32 @@ release and the source, so they follow the course when it changes.
 """
 from pathlib import Path
 
+import nbformat
+
 from . import notebooks
 
-STUDENTS = ("alice_perfect", "bob_partial", "carol_blank", "dave_broken")
+STUDENTS = {"alice_perfect": "perfect", "bob_partial": "partial", "carol_blank": "blank",
+            "dave_broken": "broken"}
 
 
 def write(assignment, release_dir, source_dir, sample_dir):
     for release_path in sorted(Path(release_dir).glob("*.ipynb")):
-        source = notebooks.read(Path(source_dir) / release_path.name)
-        answers = [notebooks.nbgrader_meta(c)["grade_id"] for c in source.cells
-                   if notebooks.is_answer_cell(c)]
-        solved = {
-            "alice_perfect": answers,
-            "bob_partial": answers[: len(answers) // 2],
-            "carol_blank": [],
-        }
-        for student, grade_ids in solved.items():
-            nb = fill_answers(notebooks.read(release_path), source, grade_ids)
-            notebooks.write(nb, _target(sample_dir, student, assignment, release_path.name))
-        text = release_path.read_text(encoding="utf-8")
-        broken = _target(sample_dir, "dave_broken", assignment, release_path.name)
-        broken.parent.mkdir(parents=True, exist_ok=True)
-        broken.write_text(text[: len(text) // 2], encoding="utf-8")
+        for student, kind in STUDENTS.items():
+            target = _target(sample_dir, student, assignment, release_path.name)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(hand_in(kind, release_path, Path(source_dir) / release_path.name), encoding="utf-8")
+
+
+def hand_in(kind, release_path, source_path):
+    """The notebook text a student of this kind hands in: perfect (every answer), partial (the
+    first half of the answers), blank (the release untouched) or broken (cut off half-way)."""
+    text = Path(release_path).read_text(encoding="utf-8")
+    if kind == "broken":
+        return text[: len(text) // 2]
+    source = notebooks.read(source_path)
+    answers = [notebooks.nbgrader_meta(c)["grade_id"] for c in source.cells if notebooks.is_answer_cell(c)]
+    chosen = {"perfect": answers, "partial": answers[: len(answers) // 2], "blank": []}[kind]
+    return nbformat.writes(fill_answers(nbformat.reads(text, as_version=4), source, chosen)) + "\n"
 
 
 def fill_answers(release_nb, source_nb, grade_ids):

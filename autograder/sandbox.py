@@ -16,6 +16,7 @@ import resource
 import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -86,9 +87,8 @@ def bwrap_arguments(config: SandboxConfig):
     """bwrap's options for the config (without the command)."""
     work = Path(config.work_dir).resolve()
     hidden = {Path(p).resolve() for p in config.hidden}
-    hidden |= {REPO_ROOT.resolve(), Path.home().resolve(), Path("/tmp"), Path("/var/tmp")}
-    import tempfile
-    hidden.add(Path(tempfile.gettempdir()).resolve())
+    hidden |= {REPO_ROOT.resolve(), Path.home().resolve(), Path("/tmp"), Path("/var/tmp"),
+               Path(tempfile.gettempdir()).resolve()}
     hidden = sorted(p for p in hidden if p.exists() and p != Path("/"))
     args = ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
     for folder in hidden:  # parents first, so a later bind inside a hidden folder shows through
@@ -189,8 +189,7 @@ def launch(config: SandboxConfig, command):
             (group / "cgroup.procs").write_text(str(os.getpid()))
         except OSError:
             pass
-    for name in ("JPY_PARENT_PID",):  # an ipykernel in a new pid namespace exits if it sees it
-        os.environ.pop(name, None)
+    os.environ.pop("JPY_PARENT_PID", None)  # an ipykernel in a new pid namespace exits if it sees it
     log = os.open(Path(config.work_dir) / "runtime" / "kernel.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     os.dup2(log, 1)
     os.dup2(log, 2)

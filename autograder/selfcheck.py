@@ -71,7 +71,7 @@ def build_class(root, assignments, wrong, right, hangs=None):
                 submit("hangs", hangs[assignment])
 
 
-def tests_after_answers(assignment):
+def answer_test_cells(assignment):
     """{answer grade_id: [test grade_ids]} over the assignment's notebooks."""
     mapping = {}
     for name in list_notebooks(assignment):
@@ -84,7 +84,7 @@ def evaluate(cells, assignments, wrong, right):
     rows = {(c.student_id, c.assignment, c.grade_id): c for c in cells}
     checks = []
     for assignment in assignments:
-        mapping = tests_after_answers(assignment)
+        mapping = answer_test_cells(assignment)
         all_tests = [t for tests in mapping.values() for t in tests]
         for student, expected in (("solution", "full marks"), ("release", "zero")):
             got = [rows[(student, assignment, t)] for t in all_tests]

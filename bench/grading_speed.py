@@ -33,28 +33,19 @@ from autograder.grading import Options, grade  # noqa: E402
 from autograder.paths import COURSE_DIR, EXERCISES_DIR, SOURCE_DIR, list_assignments, list_notebooks  # noqa: E402
 from autograder.workspace import Workspace  # noqa: E402
 
-KINDS = ("perfect", "partial", "blank", "broken")
+KINDS = tuple(sample_class.STUDENTS.values())
 TARGET = 1.8
 
 
 def build_class(root, n_students, assignments):
     for i in range(n_students):
         kind = KINDS[i % len(KINDS)]
-        student = f"{kind}_{i:03d}"
         for assignment in assignments:
             for name in list_notebooks(assignment):
-                release = EXERCISES_DIR / assignment / f"{name}.ipynb"
-                dest = root / student / assignment / f"{name}.ipynb"
+                dest = root / f"{kind}_{i:03d}" / assignment / f"{name}.ipynb"
                 dest.parent.mkdir(parents=True, exist_ok=True)
-                if kind == "broken":
-                    text = release.read_text(encoding="utf-8")
-                    dest.write_text(text[: len(text) // 2], encoding="utf-8")
-                    continue
-                source = notebooks.read(SOURCE_DIR / assignment / f"{name}.ipynb")
-                answers = [notebooks.nbgrader_meta(c)["grade_id"] for c in source.cells
-                           if notebooks.is_answer_cell(c)]
-                chosen = {"perfect": answers, "partial": answers[: len(answers) // 2], "blank": []}[kind]
-                notebooks.write(sample_class.fill_answers(notebooks.read(release), source, chosen), dest)
+                dest.write_text(sample_class.hand_in(kind, EXERCISES_DIR / assignment / f"{name}.ipynb",
+                                                     SOURCE_DIR / assignment / f"{name}.ipynb"), encoding="utf-8")
 
 
 def run_nbgrader(class_dir, assignments, tmp):

@@ -1,6 +1,5 @@
 """Shared fixtures: the course's paths and one grading run of a whole test class."""
 import os
-import shutil
 import subprocess
 import sys
 
@@ -9,6 +8,7 @@ import pytest
 from autograder.paths import (REPO_ROOT, SAMPLE_CLASS_DIR, SOURCE_DIR,
                               list_assignments, list_notebooks)
 from autograder.report import read_csv
+from autograder.sandbox import bwrap_path
 from autograder.selfcheck import build_class
 from known_answers import HANGS, RIGHT, WRONG
 
@@ -68,7 +68,7 @@ def graded_class(tmp_path_factory):
     build_test_class(root / "submissions")
     out = root / "out"
     # Without bubblewrap the grading tests still run, unsandboxed (the sandbox tests skip and say why).
-    sandbox = [] if shutil.which("bwrap") else ["--no-sandbox"]
+    sandbox = [] if bwrap_path() else ["--no-sandbox"]
     proc = subprocess.run([sys.executable, "-m", "autograder", "grade", str(root / "submissions"),
                            "--out", str(out), "--timeout", str(CELL_TIMEOUT), *sandbox],
                           cwd=REPO_ROOT, capture_output=True, text=True, timeout=1800)

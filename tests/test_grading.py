@@ -4,6 +4,7 @@ import pytest
 
 from autograder import notebooks
 from autograder.paths import SOURCE_DIR, list_notebooks
+from autograder.selfcheck import answer_test_cells
 from conftest import ASSIGNMENTS
 from known_answers import HANGS, RIGHT, WRONG
 
@@ -18,11 +19,7 @@ def _test_cells(assignment):
 
 
 def _tests_of(assignment, answer_id):
-    for name in list_notebooks(assignment):
-        mapping = notebooks.tests_of_answers(notebooks.read(SOURCE_DIR / assignment / f"{name}.ipynb"))
-        if answer_id in mapping:
-            return mapping[answer_id]
-    raise KeyError(answer_id)
+    return answer_test_cells(assignment)[answer_id]
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
