@@ -4,14 +4,16 @@ The source decides every graded or locked cell (hidden tests included); the
 submission contributes its answer cells (matched by grade_id) and any cells
 of its own, kept where the student put them. Whatever had to be repaired is
 returned as flags: edited or deleted locked cells, missing answers, changed
-nbgrader metadata, unknown or duplicated grade_ids.
+nbgrader metadata, unknown or duplicated grade_ids, and malformed cells (the
+submission goes through ``notebooks.normalise_submission`` first, so any
+notebook assembles; the source is trusted).
 """
 import copy
 import re
 
 import nbformat
 
-from .notebooks import nbgrader_meta
+from .notebooks import nbgrader_meta, normalise_submission
 
 HIDDEN_TESTS = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS[ \t]*\n?", re.MULTILINE | re.DOTALL)
 SOLUTION_REGION = re.compile(r"^([ \t]*)### BEGIN SOLUTION.*?### END SOLUTION[ \t]*$", re.MULTILINE | re.DOTALL)
@@ -37,12 +39,14 @@ def _is_answer(meta):
 
 
 def _grade_id(cell):
-    return nbgrader_meta(cell).get("grade_id")
+    """The cell's grade_id, None unless it is a non-empty str."""
+    grade_id = nbgrader_meta(cell).get("grade_id")
+    return grade_id if isinstance(grade_id, str) and grade_id else None
 
 
 def assemble(source_nb, submitted_nb):
     """(notebook to run, [(flag, detail)]). Neither input is modified."""
-    flags = []
+    submitted_nb, flags = normalise_submission(submitted_nb)
     source_ids = [_grade_id(c) for c in source_nb.cells if _grade_id(c)]
     known = set(source_ids)
 
@@ -99,9 +103,8 @@ def _plain_copy(cell):
 def _answer_cell(src, submitted, flags):
     grade_id = nbgrader_meta(src)["grade_id"]
     cell = copy.deepcopy(src)
-    cell.outputs = [] if cell.cell_type == "code" else cell.get("outputs")
     if cell.cell_type == "code":
-        cell.execution_count = None
+        cell.outputs, cell.execution_count = [], None
     if submitted is None:
         flags.append(("missing answer cell", f"{grade_id}: not in the submission; the released empty cell was graded"))
         cell.source = released_answer(src.source)

@@ -1,15 +1,50 @@
-"""Write grade tables as CSV and print them for a terminal."""
+"""Write grade tables as CSV and print them for a terminal.
+
+Cells may hold what students wrote (file names, failure messages). A text
+cell that would start a formula in a spreadsheet (``=``, ``+``, ``-``, ``@``,
+a tab or a carriage return first) is written with a leading ``'``, and bytes
+that are not UTF-8 as ``\\xNN`` (see ``safe_text.for_csv``); numbers stay
+numbers. A table is written to a temporary file and renamed into place, so a
+reader never sees half of one.
+"""
 import csv
+import os
+import secrets
+from contextlib import contextmanager
 from dataclasses import asdict, fields
+from pathlib import Path
+
+from .safe_text import for_csv, for_terminal
 
 
-def write_csv(rows, path, row_type):
-    columns = [f.name for f in fields(row_type)]
-    with open(path, "w", newline="", encoding="utf-8") as handle:
+@contextmanager
+def atomic_open(path, mode="w", **open_args):
+    """``open(path, mode)`` through a temporary file beside it, renamed to ``path`` only on success.
+
+    ``mode`` is "w" or "wb"; the file gets the permissions ``open`` would give it.
+    """
+    path = Path(path)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.part")
+    try:
+        with open(temporary, mode.replace("w", "x"), **open_args) as stream:
+            yield stream
+        os.replace(temporary, path)
+    finally:
+        Path(temporary).unlink(missing_ok=True)
+
+
+def _write_rows(path, columns, rows):
+    """CSV of dict rows, every text cell through ``for_csv``, written atomically."""
+    with atomic_open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=columns)
         writer.writeheader()
         for row in rows:
-            writer.writerow(asdict(row))
+            writer.writerow({key: for_csv(value) for key, value in row.items()})
+
+
+def write_csv(rows, path, row_type):
+    """One CSV row per dataclass instance in ``rows``, one column per field of ``row_type``."""
+    _write_rows(path, [f.name for f in fields(row_type)], (asdict(row) for row in rows))
 
 
 def read_csv(path):
@@ -20,7 +55,7 @@ def read_csv(path):
 def format_summary(summary):
     """A fixed-width table: student, assignment, score, max, percent, status."""
     header = ("student", "assignment", "score", "max", "%", "status")
-    lines = [[s.student_id, s.assignment, f"{s.score:g}", f"{s.max_score:g}",
+    lines = [[for_terminal(s.student_id), for_terminal(s.assignment), f"{s.score:g}", f"{s.max_score:g}",
               f"{100 * s.score / s.max_score:.0f}" if s.max_score else "-",
               s.status.replace("_", " ")] for s in summary]
     widths = [max(len(str(row[i])) for row in [header, *lines]) for i in range(len(header))]
@@ -61,10 +96,7 @@ def write_item_analysis(cells, out_dir):
     rows = item_analysis(cells)
     columns = ["assignment", "notebook", "grade_id", "max_score", "submitted", "passed", "share_passed",
                "mean_score"]
-    with open(out_dir / "item_analysis.csv", "w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=columns)
-        writer.writeheader()
-        writer.writerows(rows)
+    _write_rows(out_dir / "item_analysis.csv", columns, rows)
     plot_item_analysis(rows, out_dir / "item_analysis.png")
     return rows
 

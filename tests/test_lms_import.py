@@ -1,6 +1,7 @@
 """Importing an LMS download (folder or zip) into nbgrader's layout: autograder/lms.py."""
 import os
 import re
+import struct
 import zipfile
 from dataclasses import asdict, fields
 
@@ -339,10 +340,6 @@ def test_refuses_downloads_it_cannot_read(tmp_path):
     (tmp_path / "truncated.zip").write_bytes(good[: len(good) // 2])
     with pytest.raises(LmsImportError, match="is not a readable zip file"):
         import_submissions(tmp_path / "truncated.zip", tmp_path / "out", COURSE)
-    # Same length, one byte of the stored notebook changed: the checksum fails.
-    (tmp_path / "flipped.zip").write_bytes(good.replace(b"alice", b"alicf", 2))
-    with pytest.raises(LmsImportError, match="corrupt zip file: entry 'alice_01_chain_rule.ipynb'"):
-        import_submissions(tmp_path / "flipped.zip", tmp_path / "out", COURSE)
     assert not (tmp_path / "out").exists()
 
 
@@ -355,9 +352,290 @@ def test_mapping_csv_round_trip(tmp_path):
     rows = import_submissions(download, tmp_path / "out", COURSE)
     write_mapping(rows, tmp_path / "mapping.csv")
     header = (tmp_path / "mapping.csv").read_text(encoding="utf-8").splitlines()[0]
-    assert header == "source,student_id,assignment,notebook,destination,status,detail"
+    assert header == ("source,student_id,assignment,notebook,destination,status,detail,"
+                      "lms,lms_user_id,lms_name,submitted_at,submitted_at_source")
     assert [f.name for f in fields(ImportRow)] == header.split(",")
     read_back = read_csv(tmp_path / "mapping.csv")
     assert read_back == [asdict(row) for row in rows]
     assert [ImportRow(**row) for row in read_back] == rows
     assert [row["status"] for row in read_back] == ["not_a_notebook", "duplicate", "imported"]
+
+
+# -- a student's own file name cannot file it under another student -------------------
+
+VICTIM, MALLORY = content("victim"), content("mallory")
+FORGED = "x_victim_attempt_2030-01-01-00-00-00_01_chain_rule.ipynb"  # Blackboard-like, with a later time
+
+ATTACKS = {
+    # format: (the victim's genuine file, the attacker's file: the LMS prefix + a name the attacker chose)
+    "blackboard": ("Assignment 1_victim_attempt_2026-11-20-10-00-00_01_chain_rule.ipynb",
+                   "Assignment 1_mallory_attempt_2026-11-20-09-00-00_Assignment 1_victim_attempt_"
+                   "2030-01-01-00-00-00_01_chain_rule.ipynb"),
+    "canvas": ("victim_11111_1000001_01_chain_rule.ipynb", f"mallory_22222_2000002_{FORGED}"),
+    "moodle": ("Victim_11111_assignsubmission_file_01_chain_rule.ipynb",
+               f"Mallory_22222_assignsubmission_file_{FORGED}"),
+    "moodle folder, a Moodle-like name": (
+        "Victim_11111_assignsubmission_file_/01_chain_rule.ipynb",
+        "Mallory_22222_assignsubmission_file_/Victim_11111_assignsubmission_file_01_chain_rule.ipynb"),
+    "moodle folder, a Moodle-like sub-folder": (
+        "Victim_11111_assignsubmission_file_/01_chain_rule.ipynb",
+        "Mallory_22222_assignsubmission_file_/Victim_11111_assignsubmission_file_/01_chain_rule.ipynb"),
+    "moodle folder, a plain name": ("Victim_11111_assignsubmission_file_/01_chain_rule.ipynb",
+                                    "Mallory_22222_assignsubmission_file_/victim_01_chain_rule.ipynb"),
+    "brightspace": ("123-456 - Victim- Nov 20, 2026 1000 AM - 01_chain_rule.ipynb",
+                    f"123-457 - Mallory- Nov 20, 2026 900 AM - {FORGED}"),
+}
+
+
+@pytest.mark.parametrize("lms", list(ATTACKS))
+def test_a_file_name_cannot_impersonate_another_student(tmp_path, lms):
+    genuine, forged = ATTACKS[lms]
+    # The forged file is newer by every measure the name leaves to chance.
+    download = make_zip(tmp_path / "d.zip", [(genuine, VICTIM, (2026, 11, 20, 10, 0, 0)),
+                                              (forged, MALLORY, (2026, 12, 1, 0, 0, 0))])
+    out = tmp_path / "out"
+    rows = {r.source: r for r in import_submissions(download, out, COURSE)}
+    assert rows[genuine].status == "imported"
+    assert rows[forged].student_id == "mallory" and rows[forged].status == "imported"
+    assert (out / rows[genuine].student_id / CHAIN).read_bytes() == VICTIM
+    assert (out / "mallory" / CHAIN).read_bytes() == MALLORY
+    if lms == "blackboard":  # the mapping shows what was ignored, and the LMS's own time
+        assert rows[forged].detail == ("Blackboard file name; ignored before the notebook name: "
+                                       "Assignment 1 victim attempt 2030 01 01 00 00 00")
+        assert rows[forged].submitted_at == "2026-11-20T09:00:00"
+
+
+def test_nbgrader_layout_refuses_a_name_that_gives_another_student(tmp_path):
+    download = make_folder(tmp_path / "download", {
+        f"victim/{CHAIN}": (VICTIM, 1_000_000_000),
+        "mallory/01_chain_rule/victim_01_chain_rule.ipynb": (MALLORY, 2_000_000_000),
+        "mallory/01_chain_rule/mallory_06_applications.ipynb": content("mallory"),
+    })
+    out = tmp_path / "out"
+    rows = import_submissions(download, out, COURSE)
+    assert [(r.source, r.student_id, r.status) for r in rows] == [
+        ("mallory/01_chain_rule/mallory_06_applications.ipynb", "mallory", "imported"),
+        ("mallory/01_chain_rule/victim_01_chain_rule.ipynb", "", "unmatched"),
+        (f"victim/{CHAIN}", "victim", "imported"),
+    ]
+    assert rows[1].detail == ("in nbgrader's layout the folder name 'mallory' is the student 'mallory', "
+                              "but the file name gives 'victim'; not imported")
+    assert (out / "victim" / CHAIN).read_bytes() == VICTIM
+
+
+# -- what the LMS said about each file ------------------------------------------------
+
+def test_rows_record_the_lms_identity_and_the_submission_time(tmp_path):
+    download = make_zip(tmp_path / "d.zip", [
+        ("smithjane_12345_6789012_01_chain_rule.ipynb", content("canvas"), (2026, 11, 20, 8, 30, 0)),
+        ("Jane Smith_23456_assignsubmission_file_06_applications.ipynb", content("moodle")),
+        ("Assignment 1_jsmith_attempt_2026-11-21-09-30-00_01_chain_rule.ipynb", content("blackboard")),
+        ("123-456 - Ann Lee- Nov 20, 2026 100 PM - 01_chain_rule.ipynb", content("brightspace")),
+        ("bob_01_chain_rule.ipynb", content("plain")),
+        (f"carol/{CHAIN}", content("folder")),
+        ("notes.txt", b"x"),
+    ])
+    rows = import_submissions(download, tmp_path / "out", COURSE)
+    assert [(r.student_id, r.lms, r.lms_user_id, r.lms_name, r.submitted_at, r.submitted_at_source)
+            for r in rows] == [
+        ("ann_lee", "brightspace", "", "Ann Lee", "2026-11-20T13:00:00", "name"),
+        ("jsmith", "blackboard", "jsmith", "", "2026-11-21T09:30:00", "name"),
+        ("jane_smith", "moodle", "23456", "Jane Smith", "2026-11-20T10:00:00", "mtime"),
+        ("bob", "plain", "", "", "2026-11-20T10:00:00", "mtime"),
+        ("carol", "folder", "", "", "2026-11-20T10:00:00", "mtime"),
+        ("", "", "", "", "2026-11-20T10:00:00", "mtime"),
+        ("smithjane", "canvas", "12345", "smithjane", "2026-11-20T08:30:00", "mtime"),
+    ]
+
+
+def test_a_folders_modification_time_is_recorded_in_utc(tmp_path):
+    download = make_folder(tmp_path / "download", {"alice_01_chain_rule.ipynb": (content("a"), 1_800_000_000)})
+    [row] = import_submissions(download, tmp_path / "out", COURSE)
+    assert (row.submitted_at, row.submitted_at_source) == ("2027-01-15T08:00:00+00:00", "mtime")
+
+
+def test_an_lms_name_without_latin_letters_gives_the_user_number(tmp_path):
+    download = make_folder(tmp_path / "download", {
+        "张伟_12345_assignsubmission_file_01_chain_rule.ipynb": content("zhang"),
+        "123-456 - 李娜- Nov 20, 2026 100 PM - li_01_chain_rule.ipynb": content("li"),
+    })
+    rows = import_submissions(download, tmp_path / "out", COURSE)
+    assert [(r.student_id, r.status) for r in rows] == [("", "unmatched"), ("12345", "imported")]
+    assert rows[0].detail == "found 01_chain_rule but no student id in the name or its folders"
+
+
+# -- files that cannot be imported get a row, and the import goes on ----------------
+
+def deflated_zip(path, entries):
+    """entries: [(name, bytes)], compressed (the helper above stores them)."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in entries:
+            archive.writestr(zipfile.ZipInfo(name, date_time=(2026, 11, 20, 10, 0, 0)), data,
+                             compress_type=zipfile.ZIP_DEFLATED)
+    return path
+
+
+def test_a_corrupt_entry_is_rejected_and_the_previous_attempt_imported(tmp_path):
+    good = make_zip(tmp_path / "good.zip", [
+        ("alice_01_chain_rule.ipynb", content("alice old")),
+        ("alice_01_chain_rule (2).ipynb", content("alice NEW")),
+        ("bob_06_applications.ipynb", content("bob")),
+    ]).read_bytes()
+    # Same length, one byte of alice's newer attempt changed: its checksum fails.
+    (tmp_path / "flipped.zip").write_bytes(good.replace(b"alice NEW", b"alice NEX"))
+    out = tmp_path / "out"
+    rows = import_submissions(tmp_path / "flipped.zip", out, COURSE)
+    assert [(r.source, r.status, r.detail) for r in rows] == [
+        ("alice_01_chain_rule (2).ipynb", "rejected",
+         "cannot be copied (BadZipFile): Bad CRC-32 for file 'alice_01_chain_rule (2).ipynb'"),
+        ("alice_01_chain_rule.ipynb", "imported", "plain file name; latest of 2 files, 1 later one(s) rejected"),
+        ("bob_06_applications.ipynb", "imported", "plain file name"),
+    ]
+    assert (out / "alice" / CHAIN).read_bytes() == content("alice old")
+    assert files_under(out) == [f"alice/{CHAIN}", f"bob/{APPS}"]
+
+
+def test_a_broken_compressed_stream_is_rejected_and_leaves_no_folder(tmp_path):
+    data = deflated_zip(tmp_path / "d.zip", [("alice_01_chain_rule.ipynb", os.urandom(3000)),
+                                              ("bob_06_applications.ipynb", content("bob"))]).read_bytes()
+    start = data.index(b"alice_01_chain_rule.ipynb") + len("alice_01_chain_rule.ipynb")
+    (tmp_path / "d.zip").write_bytes(data[:start + 100] + bytes(200) + data[start + 300:])
+    out = tmp_path / "out"
+    rows = import_submissions(tmp_path / "d.zip", out, COURSE)
+    assert [(r.source, r.status) for r in rows] == [("alice_01_chain_rule.ipynb", "rejected"),
+                                                   ("bob_06_applications.ipynb", "imported")]
+    assert rows[0].detail.startswith("cannot be copied (")
+    assert files_under(out) == [f"bob/{APPS}"] and not (out / "alice").exists()
+
+
+def test_a_zip_name_flagged_utf8_that_is_not_gets_a_row(tmp_path):
+    data = make_zip(tmp_path / "d.zip", [("café_01_chain_rule.ipynb", content("x")),
+                                          ("bob_01_chain_rule.ipynb", content("bob"))]).read_bytes()
+    (tmp_path / "d.zip").write_bytes(data.replace("é".encode(), b"\xe9\xff"))
+    with pytest.raises(UnicodeDecodeError):
+        zipfile.ZipFile(tmp_path / "d.zip")  # what zipfile alone makes of it
+    rows = import_submissions(tmp_path / "d.zip", tmp_path / "out", COURSE)
+    assert [(r.source, r.status) for r in rows] == [("bob_01_chain_rule.ipynb", "imported"),
+                                                   ("caf\\xe9\\xff_01_chain_rule.ipynb", "rejected")]
+    assert rows[1].detail.startswith("the name is not valid UTF-8")
+    write_mapping(rows, tmp_path / "mapping.csv")
+    assert read_csv(tmp_path / "mapping.csv")[1]["source"] == "caf\\xe9\\xff_01_chain_rule.ipynb"
+
+
+def test_a_folder_name_that_is_not_utf8_gets_a_row(tmp_path):
+    download = make_folder(tmp_path / "download", {"bob_01_chain_rule.ipynb": content("bob")})
+    with open(os.fsencode(download) + b"/caf\xe9_01_chain_rule.ipynb", "wb") as handle:
+        handle.write(content("latin-1 name"))
+    rows = import_submissions(download, tmp_path / "out", COURSE)
+    assert [(r.source, r.status) for r in rows] == [("bob_01_chain_rule.ipynb", "imported"),
+                                                   ("caf\\xe9_01_chain_rule.ipynb", "rejected")]
+    write_mapping(rows, tmp_path / "mapping.csv")
+    assert "caf\\xe9_01" in (tmp_path / "mapping.csv").read_text(encoding="utf-8")
+
+
+def test_links_and_pipes_in_a_folder_are_not_followed(tmp_path):
+    secret = tmp_path / "secret.ipynb"
+    secret.write_bytes(content("the instructor's solution"))
+    download = make_folder(tmp_path / "download", {"bob_01_chain_rule.ipynb": content("bob")})
+    os.symlink(secret, download / "alice_01_chain_rule.ipynb")
+    os.mkfifo(download / "carol_01_chain_rule.ipynb")  # opening it would wait forever
+    out = tmp_path / "out"
+    rows = import_submissions(download, out, COURSE)
+    assert [(r.source, r.status) for r in rows] == [("alice_01_chain_rule.ipynb", "rejected"),
+                                                   ("bob_01_chain_rule.ipynb", "imported"),
+                                                   ("carol_01_chain_rule.ipynb", "rejected")]
+    assert rows[0].detail == "not a regular file (a link, pipe or device), not imported"
+    assert files_under(out) == [f"bob/{CHAIN}"]
+
+
+def test_control_characters_in_names_are_escaped(tmp_path):
+    download = make_zip(tmp_path / "d.zip", [("eve\x1b[2J\u202e_01_chain_rule.ipynb", content("eve"))])
+    [row] = import_submissions(download, tmp_path / "out", COURSE)
+    assert row.source == "eve\\x1b[2J\\u202e_01_chain_rule.ipynb"
+    assert (row.student_id, row.status) == ("eve_2j", "imported")
+    write_mapping([row], tmp_path / "mapping.csv")
+    assert "\x1b" not in (tmp_path / "mapping.csv").read_text(encoding="utf-8")
+
+
+def test_an_attempt_number_with_thousands_of_digits_is_still_a_number(tmp_path):
+    download = make_zip(tmp_path / "d.zip", [(f"alice_01_chain_rule_v{'9' * 5000}.ipynb", content("a")),
+                                              (f"bob_1_{'9' * 5000}_01_chain_rule.ipynb", content("b"))])
+    rows = import_submissions(download, tmp_path / "out", COURSE)
+    assert [(r.student_id, r.status) for r in rows] == [("alice", "imported"), ("bob", "imported")]
+
+
+# -- size limits ------------------------------------------------------------------------
+
+def test_a_notebook_above_the_size_limit_is_rejected(tmp_path):
+    download = make_zip(tmp_path / "d.zip", [("alice_01_chain_rule.ipynb", b" " * 5000),
+                                              ("bob_01_chain_rule.ipynb", content("bob"))])
+    out = tmp_path / "out"
+    rows = import_submissions(download, out, COURSE, max_notebook_bytes=1000)
+    assert [(r.source, r.student_id, r.status, r.detail) for r in rows] == [
+        ("alice_01_chain_rule.ipynb", "alice", "rejected",
+         "5,000 bytes, more than the 1,000 bytes a notebook may have"),
+        ("bob_01_chain_rule.ipynb", "bob", "imported", "plain file name"),
+    ]
+    assert files_under(out) == [f"bob/{CHAIN}"]
+
+
+def test_a_zip_bomb_that_understates_its_size_writes_no_more_than_it_declared(tmp_path):
+    data = bytearray(deflated_zip(tmp_path / "bomb.zip", [("alice_01_chain_rule.ipynb", bytes(10_000_000))])
+                     .read_bytes())
+    local, central = 0, data.index(b"PK\x01\x02")
+    struct.pack_into("<L", data, local + 22, 10)  # the uncompressed size, in both headers
+    struct.pack_into("<L", data, central + 24, 10)
+    (tmp_path / "bomb.zip").write_bytes(bytes(data))
+    out = tmp_path / "out"
+    [row] = import_submissions(tmp_path / "bomb.zip", out, COURSE, max_notebook_bytes=1000)
+    assert row.status == "rejected" and "Bad CRC-32" in row.detail
+    assert files_under(out) == []
+
+
+def test_the_import_refuses_a_download_above_the_total_limit(tmp_path):
+    download = make_zip(tmp_path / "d.zip", [("alice_01_chain_rule.ipynb", b" " * 80),
+                                              ("bob_01_chain_rule.ipynb", b" " * 80)])
+    with pytest.raises(LmsImportError, match="take 160 bytes, more than the 100 allowed .*nothing was written"):
+        import_submissions(download, tmp_path / "out", COURSE, max_total_bytes=100)
+    assert not (tmp_path / "out").exists()
+
+
+# -- the mapping and the command ------------------------------------------------------
+
+def test_the_mapping_is_replaced_whole_or_not_at_all(tmp_path):
+    download = make_folder(tmp_path / "download", {"alice_01_chain_rule.ipynb": content("alice")})
+    rows = import_submissions(download, tmp_path / "out", COURSE)
+    mapping = tmp_path / "out" / "import_mapping.csv"
+    write_mapping(rows, mapping)
+    before = mapping.read_bytes()
+    with pytest.raises(TypeError):
+        write_mapping(rows * 3 + ["not a row"], mapping)  # fails after three rows are written
+    assert mapping.read_bytes() == before
+    assert sorted(p.name for p in mapping.parent.iterdir()) == ["alice", "import_mapping.csv"]
+
+
+def test_the_import_command_escapes_names_it_prints(tmp_path, capsys):
+    from autograder.cli import main
+    download = make_folder(tmp_path / "download", {"eve\x1b]0;owned\x07.txt": b"x",
+                                                   "alice_01_chain_rule.ipynb": content("alice")})
+    assert main(["import", str(download), "--out", str(tmp_path / "out")]) == 0
+    printed = capsys.readouterr()
+    assert "\x1b" not in printed.err + printed.out and "\x07" not in printed.err
+    assert "eve\\x1b]0;owned\\x07.txt: not a .ipynb file" in printed.err
+    assert [r["status"] for r in read_csv(tmp_path / "out" / "import_mapping.csv")] == ["imported",
+                                                                                      "not_a_notebook"]
+
+
+def test_a_student_cannot_take_the_mappings_name_or_a_files_place(tmp_path):
+    download = make_folder(tmp_path / "download", {"import_mapping.csv_01_chain_rule.ipynb": content("x"),
+                                                   "bob_01_chain_rule.ipynb": content("bob"),
+                                                   "carol_01_chain_rule.ipynb": content("carol")})
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "carol").write_text("a file where carol's folder would go")
+    rows = import_submissions(download, out, COURSE)
+    assert [(r.source, r.status) for r in rows] == [("bob_01_chain_rule.ipynb", "imported"),
+                                                   ("carol_01_chain_rule.ipynb", "rejected"),
+                                                   ("import_mapping.csv_01_chain_rule.ipynb", "unmatched")]
+    assert rows[1].detail.startswith("cannot be copied (NotADirectoryError)")
+    write_mapping(rows, out / "import_mapping.csv")
