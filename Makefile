@@ -12,10 +12,13 @@ ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 .PHONY: lab formgrader test grade release bench bench-grading sandbox environment clean
 
-lab: $(STAMP)  ## student: open JupyterLab on the exercises
-	$(BIN)/jupyter lab --ServerApp.root_dir=exercises $(ALLOW_ROOT) $(LAB_ARGS)
+# The student lab reads lab/ before the venv's config: nbgrader without its instructor tools (lab/README.md).
+STUDENT_LAB_CONFIG := $(CURDIR)/lab
 
-formgrader: $(STAMP)  ## instructor: JupyterLab on the nbgrader course, with the formgrader
+lab: $(STAMP)  ## student: open JupyterLab on the exercises
+	JUPYTER_CONFIG_PATH="$(STUDENT_LAB_CONFIG)" $(BIN)/jupyter lab --ServerApp.root_dir=exercises $(ALLOW_ROOT) $(LAB_ARGS)
+
+formgrader: $(STAMP)  ## instructor: JupyterLab on the nbgrader course, with all of nbgrader (the venv's config only)
 	cd course && ../$(BIN)/jupyter lab $(ALLOW_ROOT)
 
 test: $(STAMP) sandbox  ## the whole test suite

@@ -15,10 +15,15 @@ import ipywidgets
 import matplotlib.pyplot as plt
 import numpy as np
 from IPython.display import display
+from matplotlib.patches import Rectangle
 
-from .plots import _figure_and_axes, _scalar, plot_tangent
+from .plots import _evaluate, _figure_and_axes, _scalar
 
-__all__ = ["in_live_kernel", "nudge_explorer", "weight_explorer", "plot_weight_slice"]
+__all__ = ["in_live_kernel", "nudge_explorer", "plot_nudge", "weight_explorer", "plot_weight_slice"]
+
+CURVE_COLOR = "#35507a"  # f, and the true change df read off it
+TANGENT_COLOR = "#d6604d"  # the tangent, and the prediction f'(x0)*dx read off it
+POINT_COLOR = "#f0a30a"
 
 
 def in_live_kernel() -> bool:
@@ -87,6 +92,127 @@ def live_view(controls, render):
     return ipywidgets.VBox([*controls, readout, plot_area])
 
 
+OVERVIEW_POINTS = 400  # samples of f in the overview panel
+ZOOM_POINTS = 200  # samples of f in each zoom panel
+NEAR_MARGIN, FAR_MARGIN = 0.2, 0.6  # the zoom's x margins behind x0 and beyond x0 + dx, in |dx|
+HEIGHT_MARGIN = 0.12  # the zoom's y margin above and below the two changes, in their height
+LABEL_SPACING = 0.09  # the least vertical distance between the two labels, in the zoom's height
+
+
+def _zoom_window(x0, y0, slope, numbers, dx_max):
+    """((x_lo, x_hi), (y_lo, y_hi)) of the zoom on a step: it follows dx, and the two changes
+    df and f'(x0)*dx fill most of its height. The far side (beyond x0 + dx) leaves room for labels.
+    A step of 0 gets the window of the slider's smallest step."""
+    dx = numbers["dx"]
+    scale = abs(dx) or dx_max / 100
+    side = 1 if dx >= 0 else -1
+    x_lo, x_hi = sorted([x0 - side * NEAR_MARGIN * scale, x0 + dx + side * FAR_MARGIN * scale])
+    heights = [y for y in (y0, y0 + numbers["df"], y0 + numbers["prediction"]) if np.isfinite(y)]
+    y_lo, y_hi = min(heights), max(heights)
+    if y_hi == y_lo:  # no change at all: as high as the smallest step's prediction
+        half = abs(slope) * scale / 2 or 1e-3 * max(1.0, abs(y0))
+        y_lo, y_hi = y0 - half, y0 + half
+    margin = HEIGHT_MARGIN * (y_hi - y_lo)
+    return (x_lo, x_hi), (y_lo - margin, y_hi + margin)
+
+
+def _label_heights(df_middle, prediction_middle, spacing):
+    """Heights for the labels of df and f'(x0)*dx: each beside its segment's middle, but at least
+    `spacing` apart, in the same order."""
+    if abs(df_middle - prediction_middle) >= spacing:
+        return df_middle, prediction_middle
+    centre, half = (df_middle + prediction_middle) / 2, spacing / 2
+    above, below = centre + half, centre - half
+    return (above, below) if df_middle >= prediction_middle else (below, above)
+
+
+def _draw_zoom(ax, f, x0, y0, slope, numbers, window):
+    """A close look at one step: the curve, the tangent and, side by side at x0 + dx, the true change
+    df (gid "df") and the prediction f'(x0)*dx (gid "prediction"), labelled beyond them."""
+    dx, df, prediction = numbers["dx"], numbers["df"], numbers["prediction"]
+    (x_lo, x_hi), (y_lo, y_hi) = window
+    xs = np.linspace(x_lo, x_hi, ZOOM_POINTS)
+    ax.plot(xs, _evaluate(f, xs), color=CURVE_COLOR, linewidth=1.5, label="f(x)", gid="curve")
+    ax.plot(xs, y0 + slope * (xs - x0), "--", color=TANGENT_COLOR, linewidth=1.5,
+            label="tangent at x0", gid="tangent")
+    ax.plot([x0, x0 + dx], [y0, y0], ":", color="gray", gid="step")
+    ax.plot([x0, x0 + dx], [y0, y0 + df], "o", color=POINT_COLOR, markeredgecolor="black", zorder=5)
+
+    side = 1 if dx >= 0 else -1
+    offset = side * 0.02 * (x_hi - x_lo)  # the prediction stands just beyond df
+    ax.plot([x0 + dx] * 2, [y0, y0 + df], color=CURVE_COLOR, linewidth=4, solid_capstyle="butt", gid="df")
+    ax.plot([x0 + dx + offset] * 2, [y0, y0 + prediction], color=TANGENT_COLOR, linewidth=4,
+            solid_capstyle="butt", gid="prediction")
+    heights = _label_heights(y0 + df / 2, y0 + prediction / 2, LABEL_SPACING * (y_hi - y_lo))
+    texts = [("df_label", f"df = {df:.3g}", CURVE_COLOR),
+             ("prediction_label", f"f'(x0)·dx = {prediction:.3g}", TANGENT_COLOR)]
+    for (gid, text, color), height in zip(texts, heights):
+        ax.text(x0 + dx + 2.5 * offset, height, text, color=color, gid=gid, fontsize=9,
+                ha="left" if side > 0 else "right", va="center",
+                bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1.5})
+
+    ax.set_xlim(x_lo, x_hi)
+    ax.set_ylim(y_lo, y_hi)
+    ax.ticklabel_format(useOffset=False)
+    ax.set_xlabel("x")
+    ax.set_title(f"zoom on the step dx = {dx:.3g}\n|df - f'(x0)·dx| = {numbers['gap']:.2g}"
+                 f" = {numbers['gap_per_dx']:.2g}·|dx|", fontsize=10)
+    ax.grid(True, alpha=0.3)
+
+
+def _draw_overview(ax, f, x0, y0, slope, dx_max, windows):
+    """f and its tangent on x0 +- 1.2 dx_max, widened to hold every zoom's box (drawn, gid "zoom_box")."""
+    x_lo = min([x0 - 1.2 * dx_max] + [x for (x, _), _ in windows])
+    x_hi = max([x0 + 1.2 * dx_max] + [x for (_, x), _ in windows])
+    xs = np.linspace(x_lo, x_hi, OVERVIEW_POINTS)
+    ys = _evaluate(f, xs)
+    ax.plot(xs, ys, color=CURVE_COLOR, linewidth=2, label="f(x)", gid="curve")
+    ax.plot(xs, y0 + slope * (xs - x0), "--", color=TANGENT_COLOR, linewidth=1.5,
+            label="tangent at x0", gid="tangent")
+    ax.plot([x0], [y0], "o", color=POINT_COLOR, markeredgecolor="black", zorder=5)
+    for (box_x_lo, box_x_hi), (box_y_lo, box_y_hi) in windows:
+        ax.add_patch(Rectangle((box_x_lo, box_y_lo), box_x_hi - box_x_lo, box_y_hi - box_y_lo, fill=False,
+                               edgecolor="black", linewidth=1, zorder=4, gid="zoom_box"))
+    heights = np.concatenate([ys[np.isfinite(ys)], np.ravel([y for _, y in windows])])
+    margin = 0.06 * (heights.max() - heights.min()) or 1.0  # the whole curve; the tangent may leave
+    ax.set_ylim(heights.min() - margin, heights.max() + margin)
+    ax.set_xlim(x_lo, x_hi)
+    ax.set_xlabel("x")
+    boxes = "the box is the zoom" if len(windows) == 1 else "the boxes are the zooms"
+    ax.set_title(f"f near x0 = {x0:.3g}; {boxes}", fontsize=10)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8, loc="best")
+
+
+def _nudge_figure(f, f_prime, x0, numbers, dx_max):
+    """One figure: the overview of f near x0 (a box for each step), then a zoom on each step.
+    numbers: _nudge_numbers of each step."""
+    y0, slope = _scalar(f(x0)), _scalar(f_prime(x0))
+    windows = [_zoom_window(x0, y0, slope, n, dx_max) for n in numbers]
+    rows = (len(numbers) + 2) // 2
+    height = 4.3 * rows  # inches; fixed margins, as fast as a slider needs (tight_layout is not)
+    margins = {"left": 0.06, "right": 0.98, "wspace": 0.2, "hspace": 0.32,
+               "bottom": 0.55 / height, "top": 1 - 0.55 / height}
+    fig, axes = plt.subplots(rows, 2, figsize=(11, height), squeeze=False, gridspec_kw=margins)
+    plt.close(fig)  # returned to the caller; pyplot must not show it twice
+    overview, *zooms = axes.flat
+    _draw_overview(overview, f, x0, y0, slope, dx_max, windows)
+    for ax, n, window in zip(zooms, numbers, windows):
+        _draw_zoom(ax, f, x0, y0, slope, n, window)
+    return fig
+
+
+def plot_nudge(f, f_prime, x0, dx, dx_max=2.0):
+    """What a step dx from x0 changes, in two panels: f and its tangent on x0 +- 1.2 dx_max, with a
+    box where the second panel zooms in; and that zoom, which follows dx so that the true change
+    df = f(x0+dx) - f(x0) and the prediction f'(x0)*dx fill most of its height, side by side at
+    x0 + dx and labelled. Lines carry gids: "curve", "tangent", "step", "df", "prediction";
+    the labels "df_label" and "prediction_label"; the box "zoom_box".
+    """
+    x0, dx = float(x0), float(dx)
+    return _nudge_figure(f, f_prime, x0, [_nudge_numbers(f, f_prime, x0, dx)], float(dx_max))
+
+
 def _live_nudge_explorer(f, f_prime, x0, dx_max):
     slider = ipywidgets.FloatSlider(
         value=dx_max / 4, min=-dx_max, max=dx_max, step=dx_max / 100,
@@ -94,24 +220,18 @@ def _live_nudge_explorer(f, f_prime, x0, dx_max):
     )
 
     def render():
-        dx = slider.value
-        return _readout_html(_nudge_numbers(f, f_prime, x0, dx)), plot_tangent(f, f_prime, x0, dx)
+        numbers = _nudge_numbers(f, f_prime, x0, slider.value)
+        return _readout_html(numbers), _nudge_figure(f, f_prime, x0, [numbers], dx_max)
 
     return live_view([slider], render)
 
 
 def _static_nudge_explorer(f, f_prime, x0, dx_max):
-    steps = [dx_max / 20, dx_max / 4, dx_max]
-    fig, axes = plt.subplots(1, len(steps), figsize=(5 * len(steps), 4))
-    plt.close(fig)  # returned to the caller; pyplot must not show it twice
-
+    numbers = [_nudge_numbers(f, f_prime, x0, dx) for dx in (dx_max / 20, dx_max / 4, dx_max)]
     print("{:>10} {:>12} {:>12} {:>10}".format("dx", "df", "f'(x0)dx", "gap"))
-    for dx, ax in zip(steps, axes):
-        n = _nudge_numbers(f, f_prime, x0, dx)
-        print(f"{dx:>10.4g} {n['df']:>12.6g} {n['prediction']:>12.6g} {n['gap']:>10.3g}")
-        plot_tangent(f, f_prime, x0, dx, ax=ax)
-    fig.tight_layout()
-    return fig
+    for n in numbers:
+        print(f"{n['dx']:>10.4g} {n['df']:>12.6g} {n['prediction']:>12.6g} {n['gap']:>10.3g}")
+    return _nudge_figure(f, f_prime, x0, numbers, dx_max)
 
 
 def nudge_explorer(f, f_prime, x0, dx_max=2.0, static=None):
@@ -122,9 +242,10 @@ def nudge_explorer(f, f_prime, x0, dx_max=2.0, static=None):
 
     Live (in a Jupyter kernel): returns a VBox with a dx slider, a readout of
     df, f'(x0)*dx and their gap, and a plot that follows the slider.
+    The plot is plot_nudge's: f near x0 and a zoom on the step that follows dx.
     Static (static=True, or by default under nbgrader / outside a kernel):
-    prints a small table and returns a Figure with three panels for
-    dx = dx_max/20, dx_max/4 and dx_max.
+    prints a small table and returns one Figure: the overview and a zoom for
+    each of dx = dx_max/20, dx_max/4 and dx_max.
     """
     if not dx_max > 0:
         raise ValueError(f"dx_max must be positive, got {dx_max}")
@@ -137,10 +258,6 @@ def nudge_explorer(f, f_prime, x0, dx_max=2.0, static=None):
 
 
 # ---------------------------------------------------------------- weight explorer
-
-CURVE_COLOR = "#35507a"
-TANGENT_COLOR = "#d6604d"
-POINT_COLOR = "#f0a30a"
 
 
 def _parse_weight(weight, params):

@@ -1,5 +1,7 @@
 """Tests for bpkit.widgets: live widget logic and the static fallback."""
 
+import math
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -8,6 +10,7 @@ import ipywidgets  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from bpkit import widgets  # noqa: E402
@@ -49,10 +52,11 @@ def test_not_live_in_terminal_ipython(monkeypatch):
 def test_static_fallback_is_the_default_outside_a_kernel(capsys):
     fig = widgets.nudge_explorer(f, f_prime, 1.0, dx_max=2.0)
     assert isinstance(fig, Figure)
-    assert len(fig.axes) == 3
+    assert len(fig.axes) == 4  # the overview and a zoom for each of three steps
     assert plt.get_fignums() == []
-    titles = [ax.get_title() for ax in fig.axes]
-    assert titles == ["x0 = 1, dx = 0.1", "x0 = 1, dx = 0.5", "x0 = 1, dx = 2"]
+    titles = [ax.get_title().splitlines()[0] for ax in fig.axes]
+    assert titles == ["f near x0 = 1; the boxes are the zooms", "zoom on the step dx = 0.1",
+                      "zoom on the step dx = 0.5", "zoom on the step dx = 2"]
 
     table = capsys.readouterr().out.strip().splitlines()
     assert len(table) == 4  # header + one row per dx
@@ -98,6 +102,147 @@ def test_live_readout_follows_the_slider():
     assert "0.030301" in after and "0.03" in after and "0.0301" in after
     slider.value = -1.0
     assert "-1" in readout.value  # df = 0 - 1
+
+
+# ---------------------------------------------------------------- the nudge plot
+
+def cubic(x):
+    return x**3 - 2 * x  # notebook 01's function, at x0 = 1 with dx_max = 2
+
+
+def cubic_prime(x):
+    return 3 * x**2 - 2
+
+
+STEPS = (0.02, 0.1, -0.1, 0.5, -0.5, 2.0, -2.0)
+
+
+def segment(ax, gid):
+    """(x, y_start, y_end) of a vertical segment drawn with that gid."""
+    line = lines_by_gid(ax)[gid]
+    (x, x_again), (y_start, y_end) = line.get_xdata(), line.get_ydata()
+    assert x == x_again, f"{gid} is not vertical"
+    return x, y_start, y_end
+
+
+def labels(ax):
+    return {text.get_gid(): text for text in ax.texts if text.get_gid()}
+
+
+@pytest.mark.parametrize("dx", STEPS)
+def test_zoom_shows_df_and_the_prediction_side_by_side_and_filling_it(dx):
+    zoom = widgets.plot_nudge(cubic, cubic_prime, 1.0, dx, dx_max=2.0).axes[1]
+    (x_lo, x_hi), (y_lo, y_hi) = zoom.get_xlim(), zoom.get_ylim()
+    x_df, *df = segment(zoom, "df")
+    x_prediction, *prediction = segment(zoom, "prediction")
+    assert x_df == 1.0 + dx and df == [-1.0, pytest.approx(cubic(1.0 + dx))]
+    assert prediction == [-1.0, pytest.approx(-1.0 + dx)]  # f'(1) = 1
+    assert 0 < abs(x_prediction - x_df) < 0.05 * (x_hi - x_lo), "the segments should stand side by side"
+    assert x_lo < min(1.0, 1.0 + dx) and max(1.0, 1.0 + dx) < x_hi, "the zoom should hold the whole step"
+    ends = df + prediction
+    covered = (max(ends) - min(ends)) / (y_hi - y_lo)
+    assert covered > 0.75, f"the two changes cover only {covered:.0%} of the zoom's height"
+    shares = [abs(end - start) / (y_hi - y_lo) for start, end in (df, prediction)]
+    if abs(dx) <= 0.1:  # small steps: df and f'(x0)dx agree, and each fills most of the zoom
+        assert min(shares) > 0.5, f"a change fills only {min(shares):.0%} of the zoom's height"
+
+
+def test_zoom_follows_dx():
+    widths = [np.diff(widgets.plot_nudge(cubic, cubic_prime, 1.0, dx).axes[1].get_xlim())[0]
+              for dx in (0.02, 0.2, 2.0)]
+    assert widths == pytest.approx([widths[0], 10 * widths[0], 100 * widths[0]])
+
+
+@pytest.mark.parametrize("function, derivative, x0", [(cubic, cubic_prime, 1.0), (np.sin, np.cos, 0.3),
+                                                      (np.exp, np.exp, 0.0)])
+def test_zoom_labels_are_apart_inside_the_panel_and_off_the_segments(function, derivative, x0):
+    for dx in STEPS:
+        fig = widgets.plot_nudge(function, derivative, x0, dx, dx_max=2.0)
+        canvas = FigureCanvasAgg(fig)
+        canvas.draw()  # lays the text out: its extents in pixels
+        renderer, zoom = canvas.get_renderer(), fig.axes[1]
+        boxes = {gid: text.get_window_extent(renderer) for gid, text in labels(zoom).items()}
+        assert set(boxes) == {"df_label", "prediction_label"}
+        assert not boxes["df_label"].overlaps(boxes["prediction_label"]), f"the labels overlap at dx = {dx}"
+        panel = zoom.get_window_extent(renderer)
+        for gid, box in boxes.items():
+            assert panel.x0 <= box.x0 and box.x1 <= panel.x1 and panel.y0 <= box.y0 and box.y1 <= panel.y1, \
+                f"{gid} sticks out of the zoom at dx = {dx}"
+            for line in ("df", "prediction"):
+                assert not box.overlaps(lines_by_gid(zoom)[line].get_window_extent(renderer)), \
+                    f"{gid} covers the {line} segment at dx = {dx}"
+
+
+def test_labels_and_title_give_the_numbers():
+    zoom = widgets.plot_nudge(cubic, cubic_prime, 1.0, 0.1).axes[1]
+    assert {gid: text.get_text() for gid, text in labels(zoom).items()} == \
+        {"df_label": "df = 0.131", "prediction_label": "f'(x0)·dx = 0.1"}
+    assert zoom.get_title() == "zoom on the step dx = 0.1\n|df - f'(x0)·dx| = 0.031 = 0.31·|dx|"
+
+
+def test_overview_boxes_the_zoom_and_keeps_its_range_for_small_steps():
+    overviews = []
+    for dx in (0.02, 0.5, 2.0):
+        overview, zoom = widgets.plot_nudge(cubic, cubic_prime, 1.0, dx, dx_max=2.0).axes
+        (box,) = [patch for patch in overview.patches if patch.get_gid() == "zoom_box"]
+        assert (box.get_x(), box.get_x() + box.get_width()) == pytest.approx(zoom.get_xlim())
+        assert (box.get_y(), box.get_y() + box.get_height()) == pytest.approx(zoom.get_ylim())
+        (x_lo, x_hi), (y_lo, y_hi) = overview.get_xlim(), overview.get_ylim()
+        assert x_lo <= box.get_x() and box.get_x() + box.get_width() <= x_hi
+        assert y_lo <= box.get_y() and box.get_y() + box.get_height() <= y_hi
+        overviews.append(overview.get_xlim())
+    assert overviews[0] == overviews[1] == pytest.approx((1.0 - 2.4, 1.0 + 2.4))  # x0 +- 1.2 dx_max
+
+
+def test_a_step_of_zero_still_draws_a_zoom():
+    zoom = widgets.plot_nudge(cubic, cubic_prime, 1.0, 0.0).axes[1]
+    (x_lo, x_hi), (y_lo, y_hi) = zoom.get_xlim(), zoom.get_ylim()
+    assert x_lo < 1.0 < x_hi and y_lo < -1.0 < y_hi
+    assert "df = 0" == labels(zoom)["df_label"].get_text()
+
+
+def test_static_fallback_draws_what_the_slider_would_show():
+    static = widgets.nudge_explorer(cubic, cubic_prime, 1.0, dx_max=2.0, static=True)
+    for dx, zoom in zip((0.1, 0.5, 2.0), static.axes[1:]):
+        live = widgets.plot_nudge(cubic, cubic_prime, 1.0, dx, dx_max=2.0).axes[1]
+        assert zoom.get_xlim() == live.get_xlim() and zoom.get_ylim() == live.get_ylim()
+        assert zoom.get_title() == live.get_title()
+        for gid in ("df", "prediction"):
+            assert segment(zoom, gid) == segment(live, gid)
+        assert [t.get_text() for t in zoom.texts] == [t.get_text() for t in live.texts]
+    boxes = [patch for patch in static.axes[0].patches if patch.get_gid() == "zoom_box"]
+    assert len(boxes) == 3
+
+
+def test_live_plot_follows_the_slider(monkeypatch):
+    shown = []
+    monkeypatch.setattr(widgets, "display", shown.append)  # the figures the plot area would show
+    slider = widgets.nudge_explorer(cubic, cubic_prime, 1.0, dx_max=2.0, static=False).children[0]
+    slider.value = -0.1
+    assert len(shown) == 2
+    for fig, dx in zip(shown, (0.5, -0.1)):
+        expected = widgets.plot_nudge(cubic, cubic_prime, 1.0, dx, dx_max=2.0).axes[1]
+        assert fig.axes[1].get_xlim() == expected.get_xlim()
+        assert segment(fig.axes[1], "df") == segment(expected, "df")
+
+
+def test_static_nudge_work_is_bounded(capsys):
+    """Under nbgrader the explorer samples f on fixed grids: even a function that takes one number
+    at a time is called at most once per grid point, plus a few times for the numbers."""
+    calls = {"f": 0, "f_prime": 0}
+
+    def scalar_only(x):
+        calls["f"] += 1
+        return math.sin(x)  # rejects arrays, so every grid point is one call
+
+    def scalar_prime(x):
+        calls["f_prime"] += 1
+        return math.cos(x)
+
+    widgets.nudge_explorer(scalar_only, scalar_prime, 0.5, dx_max=1.0, static=True)
+    grid_points = widgets.OVERVIEW_POINTS + 3 * widgets.ZOOM_POINTS
+    assert grid_points < calls["f"] <= grid_points + 12
+    assert calls["f_prime"] <= 4
 
 
 # ---------------------------------------------------------------- weight explorer

@@ -1,8 +1,9 @@
 """The course in a real browser: JupyterLab served locally, driven through Debian's Chromium.
 
-A student's view of `make lab`: open a notebook, run all its cells from the
-Run menu, look at the plots, move a slider, find nbgrader's Validate button
-(and press it on the solution), start and stop a live training view.
+A student's view of `make lab`: nbgrader's Validate button but none of its
+instructor tools, a notebook's cells run from the Run menu, the plots, a
+slider moved, Validate pressed on the solution, a live training view started
+and stopped. And an instructor's: `make formgrader` shows the Formgrader.
 Playwright drives the system Chromium (`executable_path`); no browser is
 ever downloaded. The notebooks are copies in a temporary folder, so nothing
 in exercises/ or solutions/ is touched.
@@ -25,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.paths import EXERCISES_DIR, REPO_ROOT, SOLUTIONS_DIR
+from autograder.paths import COURSE_DIR, EXERCISES_DIR, REPO_ROOT, SOLUTIONS_DIR
 
 CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = Path(os.environ.get("BROWSER_SCREENSHOTS") or REPO_ROOT / "browser-screenshots")
@@ -33,6 +34,8 @@ TOKEN = "browser-test-token"
 EXERCISE = "exercises/01_chain_rule/01_chain_rule.ipynb"
 SOLUTION = "solutions/04_backprop_by_hand/04_backprop_by_hand.ipynb"
 LIVE_TRAINING = "scratch/live_training.ipynb"
+STUDENT_LAB_CONFIG = REPO_ROOT / "lab"  # what `make lab` puts first on JUPYTER_CONFIG_PATH
+INSTRUCTOR_TOOLS = ("Create Assignment", "Formgrader", "Course List")
 # A small notebook of the test's own for 06's live training view: logistic regression on two blobs.
 LIVE_TRAINING_CELLS = [
     """import numpy as np
@@ -103,25 +106,71 @@ def _copy_without_outputs(source, dest):
     dest.write_text(json.dumps(nb, indent=1, ensure_ascii=False), encoding="utf-8")
 
 
-def _wait_until_served(url, proc, deadline):
+def _start_lab(root, config_path=None):
+    """Start JupyterLab on a free port serving root (also its working folder, as for `make formgrader`),
+    with the test's settings beside root; returns (process, URL, log file) at once.
+
+    config_path goes first on JUPYTER_CONFIG_PATH, as lab/ does for `make lab`; without it the
+    venv's Jupyter config alone counts."""
+    tmp = root.parent
+    for name, values in LAB_SETTINGS.items():
+        (tmp / "settings" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp / "settings" / name).write_text(json.dumps(values))
+    bin_dir = Path(sys.executable).parent  # first on PATH, as the Makefile does: nbgrader runs `alembic`
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
+           "JUPYTERLAB_SETTINGS_DIR": str(tmp / "settings"),
+           "JUPYTERLAB_WORKSPACES_DIR": str(tmp / "workspaces"),
+           "JUPYTER_RUNTIME_DIR": str(tmp / "runtime")}
+    # Live widgets and inline plots, as for a student, and only the Jupyter config asked for.
+    for name in ("NBGRADER_EXECUTION", "MPLBACKEND", "JUPYTER_CONFIG_PATH"):
+        env.pop(name, None)
+    if config_path:
+        env["JUPYTER_CONFIG_PATH"] = str(config_path)
+    port = _free_port()
+    cmd = [str(bin_dir / "jupyter"), "lab", "--no-browser", f"--port={port}",
+           "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={TOKEN}",
+           f"--ServerApp.root_dir={root}", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+    if os.geteuid() == 0:
+        cmd.append("--allow-root")
+    log = tmp / "jupyter.log"  # a file, not a pipe: a full pipe would stall the server
+    with log.open("w") as log_file:
+        proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=log_file,
+                                start_new_session=True)
+    return proc, f"http://127.0.0.1:{port}", log
+
+
+def _wait_until_served(proc, url, log, timeout=60):
+    """url, once the server there answers."""
+    deadline = time.monotonic() + timeout
     while True:
         try:
-            with urllib.request.urlopen(url, timeout=5):
-                return
+            with urllib.request.urlopen(f"{url}/api/status?token={TOKEN}", timeout=5):
+                return url
         except OSError:
             if proc.poll() is not None:
                 raise RuntimeError(f"jupyter lab exited with {proc.returncode}: "
-                                   f"{proc.stderr.read()[-2000:]}") from None
+                                   f"{log.read_text()[-2000:]}") from None
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.3)
 
 
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory):
-    """JupyterLab on a free port, serving copies of one exercise and one solution notebook."""
-    tmp = tmp_path_factory.mktemp("lab")
-    root = tmp / "root"
+def _stop(procs):
+    """Stop servers and their kernels (a process group each), all at once: politely first, then for sure."""
+    for sig, grace in ((signal.SIGTERM, 20), (signal.SIGKILL, 5)):
+        running = [proc for proc in procs if proc.poll() is None]
+        for proc in running:
+            os.killpg(proc.pid, sig)
+        deadline = time.monotonic() + grace
+        for proc in running:
+            try:
+                proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                pass
+
+
+def _student_root(root):
+    """Copies of one exercise and one solution notebook, and the live training notebook, in root."""
     for relative in (EXERCISE, SOLUTION):
         base = EXERCISES_DIR if relative.startswith("exercises/") else SOLUTIONS_DIR
         source = base.parent / relative
@@ -134,39 +183,37 @@ def lab(tmp_path_factory):
             "nbformat": 4, "nbformat_minor": 5}
     (root / LIVE_TRAINING).parent.mkdir(parents=True, exist_ok=True)
     (root / LIVE_TRAINING).write_text(json.dumps(live), encoding="utf-8")
-    for name, values in LAB_SETTINGS.items():
-        (tmp / "settings" / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp / "settings" / name).write_text(json.dumps(values))
-    env = {**os.environ, "JUPYTERLAB_SETTINGS_DIR": str(tmp / "settings"),
-           "JUPYTERLAB_WORKSPACES_DIR": str(tmp / "workspaces"),
-           "JUPYTER_RUNTIME_DIR": str(tmp / "runtime")}
-    for name in ("NBGRADER_EXECUTION", "MPLBACKEND"):  # live widgets and inline plots, as for a student
-        env.pop(name, None)
-    port = _free_port()
-    cmd = [str(Path(sys.executable).parent / "jupyter"), "lab", "--no-browser", f"--port={port}",
-           "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={TOKEN}",
-           f"--ServerApp.root_dir={root}", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
-    if os.geteuid() == 0:
-        cmd.append("--allow-root")
-    proc = subprocess.Popen(cmd, cwd=tmp, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            text=True, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
+    return root
+
+
+def _course_copy(root):
+    """The nbgrader course (its config and source/) in root: nbgrader writes its gradebook there."""
+    shutil.copytree(COURSE_DIR / "source", root / "source")
+    shutil.copy(COURSE_DIR / "nbgrader_config.py", root)
+    return root
+
+
+@pytest.fixture(scope="module")
+def labs(tmp_path_factory):
+    """Two JupyterLabs, started together: the student's as `make lab` starts it, on copies of a few
+    notebooks, and the instructor's as `make formgrader` starts it, on a copy of course/."""
+    servers = {"student": _start_lab(_student_root(tmp_path_factory.mktemp("lab") / "root"),
+                                     STUDENT_LAB_CONFIG),
+               "instructor": _start_lab(_course_copy(tmp_path_factory.mktemp("formgrader") / "course"))}
     try:
-        _wait_until_served(f"{url}/api/status?token={TOKEN}", proc, time.monotonic() + 60)
-        yield url
+        yield {name: _wait_until_served(*server) for name, server in servers.items()}
     finally:
-        _stop(proc)
+        _stop([proc for proc, _, _ in servers.values()])
 
 
-def _stop(proc):
-    """Stop the server and its kernels (one process group): politely first, then for sure."""
-    for sig, grace in ((signal.SIGTERM, 20), (signal.SIGKILL, 5)):
-        os.killpg(proc.pid, sig)
-        try:
-            proc.wait(timeout=grace)
-            return
-        except subprocess.TimeoutExpired:
-            pass
+@pytest.fixture(scope="module")
+def lab(labs):
+    return labs["student"]
+
+
+@pytest.fixture(scope="module")
+def instructor_lab(labs):
+    return labs["instructor"]
 
 
 @pytest.fixture(scope="module")
@@ -249,17 +296,50 @@ def wait_for_change(page, box, before, timeout=20):
     return widget_state(box)
 
 
+def visible_labels(page, selector):
+    """In lower case, the text (or, for an icon, the tooltip) of each visible element matching selector."""
+    return page.eval_on_selector_all(
+        selector, "els => els.filter(e => e.offsetParent !== null)"
+                  ".map(e => (e.innerText.trim() || e.title).toLowerCase())")
+
+
+def offered_tools(page):
+    """What the lab offers to open: the Nbgrader menu's items, the side bars' tabs and the command palette."""
+    page.locator(".lm-MenuBar").get_by_text("Nbgrader", exact=True).click()
+    menu = visible_labels(page, ".lm-Menu .lm-Menu-itemLabel")
+    page.keyboard.press("Escape")
+    page.keyboard.press("Control+Shift+C")
+    page.locator(".lm-CommandPalette-input").wait_for()
+    palette = visible_labels(page, ".lm-CommandPalette-itemLabel")
+    page.keyboard.press("Escape")
+    return {"menu": menu, "side bar": visible_labels(page, ".jp-SideBar .lm-TabBar-tab"), "palette": palette}
+
+
+def places_of(tool, offered):
+    """Where in offered_tools(...) the tool shows up."""
+    return [place for place, labels in offered.items() if any(tool.lower() in label for label in labels)]
+
+
 def screenshot(locator, name):
     locator.scroll_into_view_if_needed()
     locator.screenshot(path=str(SCREENSHOTS / name))
 
 
-# ---------------------------------------------------------------- the tests
-
-def test_exercise_notebook_runs_and_its_slider_moves_the_plot(lab, page):
-    open_notebook(page, lab, EXERCISE)
+def assert_student_tools_only(page):
+    """nbgrader's Validate button and Assignment List, and none of its instructor tools."""
     validate = page.locator(".jp-NotebookPanel-toolbar").get_by_text("Validate", exact=True)
     assert validate.is_visible(), "nbgrader's Validate button is missing from the notebook toolbar"
+    offered = offered_tools(page)
+    assert places_of("Assignment List", offered) == ["menu", "palette"], offered
+    for tool in INSTRUCTOR_TOOLS:
+        assert not places_of(tool, offered), f"students see nbgrader's {tool} in: {places_of(tool, offered)}"
+
+
+# ---------------------------------------------------------------- the tests
+
+def test_exercise_notebook_has_student_tools_only_runs_and_its_slider_moves_the_plot(lab, page):
+    open_notebook(page, lab, EXERCISE)
+    assert_student_tools_only(page)
     screenshot(page.locator(".jp-NotebookPanel").first, "01_exercise_opened_validate_button.png")
 
     run_all_cells(page)
@@ -337,3 +417,17 @@ def test_live_training_view_starts_and_stops(lab, page):
     assert picture.get_attribute("src") != first_picture, "the picture did not follow the training"
     assert view.locator("button", has_text="Start").is_enabled()
     screenshot(view, "live_training_view_stopped.png")
+
+
+def test_instructor_lab_shows_the_formgrader(instructor_lab, page):
+    page.goto(f"{instructor_lab}/lab?reset&token={TOKEN}")
+    page.locator(".jp-LauncherCard").first.wait_for(timeout=60_000)  # every plugin has started
+    offered = offered_tools(page)
+    for tool in INSTRUCTOR_TOOLS:
+        assert places_of(tool, offered), f"the instructor lab does not offer nbgrader's {tool}: {offered}"
+    page.locator(".lm-MenuBar").get_by_text("Nbgrader", exact=True).click()
+    page.locator(".lm-Menu").get_by_text("Formgrader", exact=True).click()
+    formgrader = page.frame_locator("#formgrader iframe")
+    formgrader.get_by_text("Manage Assignments").first.wait_for()
+    formgrader.get_by_text("01_chain_rule").first.wait_for()  # it reads the course's source/
+    screenshot(page.locator("#formgrader"), "instructor_formgrader.png")
