@@ -1,4 +1,4 @@
-"""python -m autograder {release, validate, grade}"""
+"""python -m autograder {release, validate, grade, import}: a thin layer over the engine's entry points."""
 import argparse
 import sys
 from pathlib import Path
@@ -16,11 +16,12 @@ def main(argv=None):
         return 130
     except Exception as exc:
         # Known failures (bad input, a failing nbgrader step) end with a clear message.
+        from .course import CourseError
         from .grading import GradingError
+        from .lms import LmsImportError
         from .release import ReleaseError
         from .workspace import NbgraderError
-        from .lms import LmsImportError
-        if isinstance(exc, (GradingError, ReleaseError, NbgraderError, LmsImportError)):
+        if isinstance(exc, (GradingError, ReleaseError, NbgraderError, LmsImportError, CourseError)):
             print(f"error: {exc}", file=sys.stderr)
             return 2
         raise
@@ -28,23 +29,22 @@ def main(argv=None):
 
 def _parser():
     parser = argparse.ArgumentParser(prog="python -m autograder",
-                                     description="Release, validate and grade the backpropagation course.")
+                                     description="Release, validate and grade an nbgrader course (this repository's "
+                                                 "backpropagation course by default).")
     sub = parser.add_subparsers(required=True, metavar="COMMAND")
 
     rel = sub.add_parser("release", help="regenerate exercises/, solutions/ and the sample class from course/source/")
     rel.add_argument("assignments", nargs="*", help="assignments to release (default: all)")
     rel.set_defaults(run=_release)
 
-    val = sub.add_parser("validate", help="run a notebook's tests and say whether they pass; with no "
-                                          "notebook, self-check the course's tests against the bank of answers")
+    val = sub.add_parser("validate", help="grade notebooks one by one and show every failing test's message; with "
+                                          "no notebook, self-check the course's tests against the bank of answers")
     val.add_argument("notebooks", nargs="*", type=Path)
     val.add_argument("--assignment", action="append", dest="assignments",
                      help="self-check only this assignment (repeatable)")
     val.add_argument("--bank", type=Path, default=None, help="the package of known answers "
-                                                             "(default: tests/known_answers)")
-    val.add_argument("--timeout", type=int, default=10, help="seconds a cell may run (default: 10)")
-    val.add_argument("--jobs", type=int, default=None, help="notebooks at once (default: the number of cores)")
-    val.add_argument("--no-sandbox", action="store_true", help="self-check without bubblewrap")
+                                                             "(default: the course's, see course/autograder.toml)")
+    _engine_options(val, timeout=10)
     val.set_defaults(run=_validate)
 
     gra = sub.add_parser("grade", help="autograde a folder of submissions, in parallel and in a sandbox")
@@ -52,22 +52,14 @@ def _parser():
                      help="SUBMISSIONS/<student_id>/<assignment>/<notebook>.ipynb "
                           "(default: the bundled sample class)")
     gra.add_argument("--out", type=Path, default=Path("grades"), help="output folder (default: ./grades)")
-    gra.add_argument("--timeout", type=int, default=30, help="seconds a cell may run (default: 30)")
-    gra.add_argument("--notebook-timeout", type=int, default=600,
-                     help="seconds a whole notebook may run (default: 600)")
-    gra.add_argument("--jobs", type=int, default=None,
-                     help="notebooks graded at once, each in its own kernel (default: the number of cores)")
-    gra.add_argument("--memory", type=float, default=4.0, metavar="GIB",
-                     help="address space of each kernel in GiB (default: 4; importing the course's "
-                          "libraries needs about 2)")
     gra.add_argument("--assignment", action="append", dest="assignments",
                      help="grade only this assignment (repeatable; default: all found)")
-    gra.add_argument("--no-sandbox", action="store_true",
-                     help="run student code WITHOUT bubblewrap (only for code you trust)")
     gra.add_argument("--fresh", action="store_true",
                      help="regrade everything, ignoring results already in the output folder")
     gra.add_argument("--no-feedback", action="store_true", help="skip the HTML feedback pages")
+    _engine_options(gra, timeout=30)
     gra.set_defaults(run=_grade)
+
     imp = sub.add_parser("import", help="turn an LMS download (folder or zip of notebooks) into nbgrader's layout")
     imp.add_argument("download", type=Path, help="the folder or .zip the LMS gave you")
     imp.add_argument("--out", type=Path, default=Path("submitted"),
@@ -75,6 +67,39 @@ def _parser():
     imp.add_argument("--overwrite", action="store_true", help="replace files already in --out")
     imp.set_defaults(run=_import)
     return parser
+
+
+def _engine_options(parser, timeout):
+    """The options of the grading engine, shared by `grade` and `validate`."""
+    parser.add_argument("--course", type=Path, default=None,
+                        help="the nbgrader course folder, with its autograder.toml (default: ./course of this "
+                             "repository)")
+    parser.add_argument("--timeout", type=float, default=timeout,
+                        help=f"seconds a cell or a test may run (default: {timeout})")
+    parser.add_argument("--notebook-timeout", type=float, default=600,
+                        help="seconds a whole notebook may run (default: 600)")
+    parser.add_argument("--jobs", type=int, default=None,
+                        help="notebooks graded at once, each in its own sandbox (default: the number of cores)")
+    parser.add_argument("--memory", type=float, default=4.0, metavar="GIB",
+                        help="address space of each student process in GiB (default: 4; importing the course's "
+                             "libraries needs about 2)")
+    parser.add_argument("--disk", type=float, default=512, metavar="MIB",
+                        help="size of each student process's own /tmp in MiB (default: 512)")
+    parser.add_argument("--no-sandbox", action="store_true",
+                        help="run student code WITHOUT bubblewrap (only for code you trust)")
+
+
+def _options(args, **overrides):
+    from .grading import Options
+    values = dict(timeout=args.timeout, notebook_timeout=args.notebook_timeout, jobs=args.jobs or 0,
+                  use_sandbox=not args.no_sandbox, memory_gib=args.memory, disk_mib=args.disk)
+    values.update(overrides)
+    return Options(**values)
+
+
+def _course(args):
+    from . import course
+    return course.load(args.course) if args.course else course.load()
 
 
 def _release(args):
@@ -86,33 +111,39 @@ def _release(args):
 def _validate(args):
     if not args.notebooks:
         return _self_check(args)
-    from .validate import validate
-    failures = 0
+    from .safe_text import for_terminal
+    from .validate import plain_message, validate
+    course, failures = _course(args), 0
     for path in args.notebooks:
-        reasons = validate(path)
-        print(f"{'PASS' if not reasons else 'FAIL'}  {path}")
-        for reason in reasons:
-            print(f"      {reason}")
-        failures += bool(reasons)
+        cells, flags = validate(path, course=course, options=_options(args, feedback=False, fresh=True))
+        failed = [c for c in cells if c.status != "passed"]
+        score, total = sum(c.score for c in cells), sum(c.max_score for c in cells)
+        print(f"{'PASS' if not failed else 'FAIL'}  {for_terminal(path)}  ({score:g} of {total:g} points)")
+        for cell in failed:
+            print(f"  {cell.grade_id}: {cell.status} ({cell.score:g} of {cell.max_score:g})")
+            for line in plain_message(cell.detail).split(" / "):
+                print(f"      {for_terminal(line)}")
+        for flag in flags:
+            print(f"  note: {for_terminal(flag.flag)}: {for_terminal(flag.detail)}")
+        failures += bool(failed)
     return 1 if failures else 0
 
 
 def _self_check(args):
-    from .selfcheck import DEFAULT_BANK, format_checks, self_check
-    checks = self_check(args.assignments, args.bank or DEFAULT_BANK, timeout=args.timeout, jobs=args.jobs,
-                        use_sandbox=not args.no_sandbox, log=lambda m: print(m, file=sys.stderr))
+    from .selfcheck import format_checks, self_check
+    course = _course(args)
+    checks = self_check(args.assignments, args.bank or course.bank, course=course,
+                        options=_options(args, feedback=False), log=lambda m: print(m, file=sys.stderr))
     print(format_checks(checks))
     return 0 if all(c.ok for c in checks) else 1
 
 
 def _grade(args):
-    from .grading import Options, grade
+    from .grading import grade
     from .report import format_summary
-    options = Options(timeout=args.timeout, notebook_timeout=args.notebook_timeout, jobs=args.jobs or 0,
-                      use_sandbox=not args.no_sandbox, memory_gib=args.memory, fresh=args.fresh,
-                      feedback=not args.no_feedback)
-    _, summary, flags = grade(args.submissions, args.out, assignments=args.assignments,
-                              log=lambda m: print(m, file=sys.stderr), options=options)
+    options = _options(args, fresh=args.fresh, feedback=not args.no_feedback)
+    _, summary, flags = grade(args.submissions, args.out, assignments=args.assignments, course=_course(args),
+                              options=options, log=lambda m: print(m, file=sys.stderr))
     print(format_summary(summary))
     flagged = len({(f.student_id, f.assignment, f.notebook) for f in flags})
     print(f"\n{flagged} notebook(s) flagged (see flags.csv). Wrote grades.csv, summary.csv, flags.csv, "
@@ -121,20 +152,22 @@ def _grade(args):
 
 
 def _import(args):
-    from .lms import import_submissions, write_mapping
+    from .lms import MAPPING_NAME, import_submissions, write_mapping
     from .paths import SOURCE_DIR, list_assignments, list_notebooks
+    from .safe_text import for_terminal
     course = {a: list_notebooks(a, SOURCE_DIR) for a in list_assignments(SOURCE_DIR)}
     rows = import_submissions(args.download, args.out, course, overwrite=args.overwrite)
-    mapping = args.out / "import_mapping.csv"
+    mapping = args.out / MAPPING_NAME
     write_mapping(rows, mapping)
     counts = {}
     for row in rows:
         counts[row.status] = counts.get(row.status, 0) + 1
     for row in rows:
         if row.status != "imported":
-            print(f"{row.status:>15}  {row.source}: {row.detail}", file=sys.stderr)
+            print(f"{row.status:>15}  {for_terminal(row.source)}: {for_terminal(row.detail)}", file=sys.stderr)
     students = len({r.student_id for r in rows if r.status == "imported"})
-    print(f"{counts.get('imported', 0)} notebook(s) of {students} student(s) imported into {args.out}; "
+    print(f"{counts.get('imported', 0)} notebook(s) of {students} student(s) imported into "
+          f"{for_terminal(args.out)}; "
           + ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in sorted(counts.items()) if k != "imported")
-          + f"\nmapping: {mapping}")
+          + f"\nmapping: {for_terminal(mapping)}")
     return 0

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from . import notebooks
 from .assemble import visible_source
+from .safe_text import display_name
 
 STYLE = """
 body { font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem; color: #222; }
@@ -23,48 +24,64 @@ pre { background: #f6f8fa; padding: .6rem; overflow-x: auto; white-space: pre-wr
 """
 
 
-def write_all(cells, flags, sources, out_dir):
-    """feedback/<student>/<assignment>/<notebook>.html for every submitted notebook."""
+def write_all(cells, flags, executed, parts, out_dir):
+    """feedback/<student>/<assignment>/<notebook>.html for every submitted notebook.
+
+    executed: {"student/assignment/notebook": executed notebook}; parts: {(that key, grade_id): [part dicts]}.
+    """
     groups = {}
     for cell in cells:
         if cell.status != "not_submitted":
             groups.setdefault((cell.student_id, cell.assignment, cell.notebook), []).append(cell)
     for (student, assignment, notebook), rows in groups.items():
+        key = f"{student}/{assignment}/{notebook}"
         own_flags = [f for f in flags if (f.student_id, f.assignment, f.notebook) == (student, assignment, notebook)]
-        executed = Path(out_dir) / "autograded" / student / assignment / f"{notebook}.ipynb"
-        nb = notebooks.read(executed) if executed.exists() else None
-        page = render(student, assignment, notebook, rows, own_flags, nb)
+        own_parts = {r.grade_id: parts.get((key, r.grade_id), []) for r in rows}
+        page = render(student, assignment, notebook, rows, own_flags, executed.get(key), own_parts)
         path = Path(out_dir) / "feedback" / student / assignment / f"{notebook}.html"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(page, encoding="utf-8")
 
 
-def render(student, assignment, notebook, rows, flags, nb):
-    esc = html.escape
+def render(student, assignment, notebook, rows, flags, nb, parts=None):
+    esc, parts = _escape, parts or {}
     score, total = sum(r.score for r in rows), sum(r.max_score for r in rows)
-    parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>{esc(notebook)}: {esc(student)}</title>",
-             f"<style>{STYLE}</style></head><body>",
-             f"<h1>{esc(notebook)}</h1><p>Student <b>{esc(student)}</b>, assignment {esc(assignment)}: "
-             f"<b>{score:g} / {total:g}</b> points.</p>",
-             "<table><tr><th>test</th><th>points</th><th>result</th><th>what went wrong</th></tr>"]
+    page = [f"<!doctype html><html><head><meta charset='utf-8'><title>{esc(notebook)}: {esc(student)}</title>",
+            f"<style>{STYLE}</style></head><body>",
+            f"<h1>{esc(notebook)}</h1><p>Student <b>{esc(student)}</b>, assignment {esc(assignment)}: "
+            f"<b>{score:g} / {total:g}</b> points.</p>",
+            "<table><tr><th>test</th><th>points</th><th>result</th><th>what went wrong</th></tr>"]
     for r in rows:
-        parts.append(f"<tr><td>{esc(r.grade_id)}</td><td>{r.score:g} / {r.max_score:g}</td>"
-                     f"<td class='{esc(r.status)}'>{esc(r.status.replace('_', ' '))}</td>"
-                     f"<td>{esc(r.detail)}</td></tr>")
-    parts.append("</table>")
+        page.append(f"<tr><td>{esc(r.grade_id)}</td><td>{r.score:g} / {r.max_score:g}</td>"
+                    f"<td class='{esc(r.status)}'>{esc(r.status.replace('_', ' '))}</td>"
+                    f"<td>{esc(r.detail)}{_parts_html(parts.get(r.grade_id))}</td></tr>")
+    page.append("</table>")
     if flags:
-        parts.append("<div class='flags'><b>Notes from the grader</b><ul>"
-                     + "".join(f"<li>{esc(f.flag)}: {esc(f.detail)}</li>" for f in flags) + "</ul></div>")
+        page.append("<div class='flags'><b>Notes from the grader</b><ul>"
+                    + "".join(f"<li>{esc(f.flag)}: {esc(f.detail)}</li>" for f in flags) + "</ul></div>")
     if nb is not None:
         by_id = {r.grade_id: r for r in rows}
-        parts.append("<h2>Your notebook, as graded</h2>")
-        parts.extend(_cell_html(cell, by_id) for cell in nb.cells)
-    parts.append("</body></html>")
-    return "\n".join(parts)
+        page.append("<h2>Your notebook, as graded</h2>")
+        page.extend(_cell_html(cell, by_id, parts) for cell in nb.cells)
+    page.append("</body></html>")
+    return "\n".join(page)
 
 
-def _cell_html(cell, by_id):
-    esc = html.escape
+def _escape(text):
+    """HTML-escaped text, with bytes that are not UTF-8 (from odd file names) shown as escapes."""
+    return html.escape(display_name(str(text)))
+
+
+def _parts_html(parts):
+    if not parts:
+        return ""
+    rows = "".join(f"<tr><td>{_escape(p['name'])}</td><td>{p['score']:g} / {p['points']:g}</td>"
+                   f"<td>{_escape(p.get('message', '')) or 'passed'}</td></tr>" for p in parts)
+    return f"<table class='parts'><tr><th>part</th><th>points</th><th></th></tr>{rows}</table>"
+
+
+def _cell_html(cell, by_id, parts=None):
+    esc = _escape
     if cell.cell_type == "markdown":
         return f"<div class='md'>{esc(cell.source)}</div>"
     if cell.cell_type != "code":
@@ -78,6 +95,7 @@ def _cell_html(cell, by_id):
             out.append(f"<p>{esc(grade_id)}: {verdict}</p>")
             if row.detail:
                 out.append(f"<pre class='message'>{esc(row.detail)}</pre>")
+            out.append(_parts_html((parts or {}).get(grade_id)))
         return "\n".join(out)
     out = [f"<pre>{esc(cell.source.rstrip())}</pre>"]
     for output in cell.get("outputs", []):

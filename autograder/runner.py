@@ -1,295 +1,292 @@
-"""Execute one assembled notebook in a (sandboxed) kernel and score its test cells.
+"""Grade one notebook: the student's cells in the sandboxed process, the tests in the judge.
 
-    python -m autograder.runner JOB.json      (writes the result file the job names)
-    python -m autograder.runner --serve       (one job file path per line on stdin)
+    python -m autograder.runner --serve     (one job file path per line on stdin; "done" or
+                                             "failed: why" per job on stdout)
 
-Runs as its own process so that the batch can kill it if anything hangs. A
-cell that times out is interrupted; a kernel that ignores the interrupt or
-dies is replaced, the cells before are replayed (except the culprit), and
-grading goes on. Each test cell ends with a call that prints a one-time
-token: a test passes only if the kernel's reply is "ok", no error was shown
-and the token arrived, so hiding tracebacks does not turn a failure into a
-pass.
+A job (JSON, see `Job`) carries everything needed: the assembled notebook
+(hidden tests inside), the assignment's files, the names the student writes,
+the time limits and the sandbox. The result (JSON) holds the verdict of each
+test cell, the flags, the time spent, and the executed notebook.
+
+The cells run in order. Answer, given and ordinary cells run in the
+student's process; given cells also run in the judge; test cells run in the
+judge only. A cell past its time limit is interrupted and costs only itself.
+A process that dies or ignores the interrupt is replaced: the cells before
+are replayed (except those that broke it) and grading goes on, so only the
+tests that depended on the broken cell lose points.
 """
+import base64
+import contextlib
 import json
-import re
-import secrets
 import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import nbformat
-
-from .notebooks import is_test_cell, nbgrader_meta
+from . import cells
+from .judge import Judge, JudgeStuck, TestOutcome
+from .kernel import Kernel, KernelDied, KernelSettings, KernelStartFailed
+from .notebooks import nbgrader_meta
+from .outputs_filter import filter_outputs
 from .sandbox import Limits, SandboxConfig
 
-PROBE_SOURCE = Path(__file__).with_name("kernel_probe.py")
-ANSI_ESCAPES = re.compile(r"\x1b\[[0-9;]*m")
-MAX_STREAM_CHARS = 20_000        # per cell, kept in the graded notebook
-MAX_RESTARTS = 10           # the notebook's time limit bounds them too
-RESPONSIVE_WITHIN = 5            # seconds for an interrupted kernel to answer again
+MAX_RESTARTS = 10
+GIVEN_CELL_TIMEOUT = 60          # seconds at least for a given cell (setup imports on a busy machine)
 
 
 @dataclass
 class Job:
-    notebook: str                # the assembled notebook (hidden tests inside: never in work_dir)
-    output: str                  # where the executed notebook goes
-    result: str                  # where the result JSON goes
-    work_dir: str                # the kernel's folder, visible inside the sandbox
-    cell_timeout: int = 30
-    notebook_timeout: int = 600
-    sandbox: bool = True
-    hidden: list = field(default_factory=list)
+    key: str
+    notebook: dict                      # the assembled notebook, as JSON
+    result: str                         # where the runner writes the result JSON
+    student_names: list = field(default_factory=list)
+    files: dict = field(default_factory=dict)   # name -> base64 text of the assignment's other files
+    cell_timeout: float = 30
+    notebook_timeout: float = 600
+    sandbox: dict = field(default_factory=dict)  # SandboxConfig as a dict
+    repo_root: str = ""
     allowed_roots: list = field(default_factory=list)
-    limits: dict = field(default_factory=lambda: asdict(Limits()))
-    cgroup_name: str = ""
+    file_hooks: list = field(default_factory=list)  # "module:function" setters the judge hands its file writer
+    home_files: dict = field(default_factory=dict)  # name -> base64 text of files for the sandbox's HOME
+    preload: list = field(default_factory=list)     # modules the student's process imports before the first cell
+    packages: list = field(default_factory=list)    # the course's helper packages, watched for tampering
 
 
-@dataclass
-class TestResult:
-    grade_id: str
-    points: float
-    score: float
-    status: str                  # passed, failed
-    detail: str = ""
-
-
-def _marker(nonce):
-    return re.compile(rf"\n?@@{nonce}@@(\{{.*\}})\n?")
-
-
-class Execution:
-    """One notebook's run: kernels, outcomes per cell, tamper reports."""
-
-    def __init__(self, job: Job, nb):
-        self.job, self.nb = job, nb
-        self.nonce = secrets.token_hex(8)
-        self.outcome = {}        # cell index -> (kind, detail); kind: ok, error, timeout, died, not_run
-        self.reports = []        # decoded probe reports
+class NotebookRun:
+    def __init__(self, job: Job):
+        import nbformat
+        self.job = job
+        self.nb = nbformat.from_dict(job.notebook)
+        config = SandboxConfig(**{**job.sandbox, "limits": Limits(**job.sandbox.get("limits", {}))})
+        files = {name: base64.b64decode(text) for name, text in job.files.items()}
+        files.update({f"~/{name}": base64.b64decode(text) for name, text in job.home_files.items()})
+        self.kernel = Kernel(KernelSettings(config, job.repo_root, files, job.allowed_roots, preload=job.preload,
+                                            packages=job.packages))
+        self.judge = None
         self.flags = []
-        self.culprits = set()
-        self.deadline = time.monotonic() + job.notebook_timeout
-        self.original_sources = {}
+        self.tests = []
+        self.ran = []                   # indices of the cells run in the student's process, in order
+        self.culprits = set()           # cells that timed out or killed the process: never replayed
+        self.restarts = 0
+        self.given_failures = {}        # name -> why the given cell that defines it failed in the judge
+        self.timings = {"start": 0.0, "cells": 0.0, "tests": 0.0, "restarts": 0.0}
+        self.deadline = 0.0
 
-    # ---- the cells as sent to the kernel
-    def prepare(self):
-        for index, cell in enumerate(self.nb.cells):
-            if is_test_cell(cell):
-                self.original_sources[index] = cell.source
-                grade_id = nbgrader_meta(cell)["grade_id"]
-                cell.source = f"{cell.source}\n__autograder_{self.nonce}({json.dumps('passed:' + grade_id)})"
-
-    def probe_setup_source(self):
-        text = PROBE_SOURCE.read_text(encoding="utf-8")
-        text = text.replace("_install(NONCE, ALLOWED_ROOTS)",
-                            f"_install({self.nonce!r}, {list(self.job.allowed_roots)!r})")
-        return text
-
-    # ---- running
+    # ---- the whole notebook
     def run(self):
-        from nbclient import NotebookClient
-        from nbclient.exceptions import CellTimeoutError, DeadKernelError
+        with _judge_files(self.job.files) as folder:
+            return self._run(folder)
 
-        self.prepare()
-        code_cells = [i for i, c in enumerate(self.nb.cells) if c.cell_type == "code"]
-        start = 0
-        for attempt in range(MAX_RESTARTS + 1):
-            client = NotebookClient(self.nb, km=self._kernel_manager(attempt), timeout=self.job.cell_timeout,
-                                    interrupt_on_timeout=False, allow_errors=True, startup_timeout=60,
-                                    record_timing=False, shutdown_kernel="immediate")
-            replies = {}
-            client.on_cell_executed = lambda cell_index, execute_reply, **_: replies.__setitem__(
-                cell_index, execute_reply)
-            stopped_at = None
-            try:
-                with client.setup_kernel():
-                    self._run_transient(client, self.probe_setup_source(), "setup")
-                    for index in code_cells[:start]:  # replay after a restart
-                        if index not in self.culprits:
-                            self._execute(client, index, replies, replay=True)
-                    for position in range(start, len(code_cells)):
-                        index = code_cells[position]
-                        if time.monotonic() > self.deadline:
-                            self._not_run(code_cells[position:], f"the notebook's time limit of "
-                                                                  f"{self.job.notebook_timeout} s was reached")
-                            break
-                        try:
-                            self._execute(client, index, replies)
-                        except CellTimeoutError:
-                            # An interrupted kernel can stall its output for seconds per cell
-                            # afterwards: replace it, and replay the cells before without this one.
-                            self.outcome[index] = ("timeout", f"timed out after {client.timeout} s")
-                            if not self._recovered(client):
-                                self.flags.append(("kernel ignored interrupt",
-                                                   f"cell {index} kept running after its time limit"))
-                            self.culprits.add(index)
-                            stopped_at = position + 1
-                            break
-                        except DeadKernelError:
-                            self.outcome[index] = ("died", "the kernel died while running this cell "
-                                                           "(memory limit, os._exit or a crash)")
-                            self.culprits.add(index)
-                            self.flags.append(("kernel died", f"while running cell {index}"))
-                            stopped_at = position + 1
-                            break
-                    else:
-                        self._run_transient(client, f"__autograder_{self.nonce}('end')", "end")
-            except DeadKernelError:  # died during setup, replay or the final report
-                self.flags.append(("kernel died", "outside the student's cells (setup, replay or final check)"))
-            except Exception as exc:  # a kernel that will not start, or a protocol failure
-                self.flags.append(("kernel failure", f"{type(exc).__name__}: {str(exc)[:200]}"))
-                self._not_run([i for i in code_cells if i not in self.outcome],
-                              f"the kernel failed: {type(exc).__name__}")
-                break
-            if stopped_at is None or stopped_at >= len(code_cells):
-                break
-            start = stopped_at
-        else:
-            self._not_run([i for i in code_cells if i not in self.outcome], "the kernel was restarted too often")
-        self._not_run([i for i in code_cells if i not in self.outcome], "not run")
-
-    def _kernel_manager(self, attempt):
-        from .kernel import kernel_manager
-        from .sandbox import PIDS_CGROUP, empty_cgroup
-        if attempt and self.job.cgroup_name:  # what the last kernel left behind (a fork bomb's children)
-            empty_cgroup(PIDS_CGROUP / self.job.cgroup_name)
-        work = Path(self.job.work_dir)
-        config = SandboxConfig(work_dir=str(work), hidden=list(self.job.hidden), limits=Limits(**self.job.limits),
-                               cgroup_name=self.job.cgroup_name, use_bwrap=self.job.sandbox)
-        return kernel_manager(work, config, name=f"attempt{attempt}")
-
-    def _cell_timeout(self):
-        return max(1, min(self.job.cell_timeout, int(self.deadline - time.monotonic()) + 1))
-
-    def _execute(self, client, index, replies, replay=False):
-        cell = self.nb.cells[index]
-        client.timeout = self._cell_timeout()
-        client.execute_cell(cell, index)
-        if replay:
-            return
-        reply = replies.get(index, {}).get("content", {})
-        status = reply.get("status", "ok")
-        error = next((o for o in cell.get("outputs", []) if o.get("output_type") == "error"), None)
-        if error is not None:
-            message = ANSI_ESCAPES.sub("", str(error.get("evalue", "")))
-            self.outcome[index] = ("error", f"{error.get('ename')}: {message}".strip())
-        elif status != "ok":
-            self.outcome[index] = ("error", f"{reply.get('ename', 'error')}: "
-                                            f"{ANSI_ESCAPES.sub('', str(reply.get('evalue', '')))}".strip())
-        else:
-            self.outcome[index] = ("ok", "")
-
-    def _run_transient(self, client, source, label):
-        cell = nbformat.v4.new_code_cell(source)
-        client.timeout = 60
-        client.execute_cell(cell, -1, store_history=False)
-        self._collect_reports(cell)
-        if label == "setup" and any(o.get("output_type") == "error" for o in cell.outputs):
-            self.flags.append(("grader probe failed", "the tamper checks could not be installed"))
-
-    def _recovered(self, client):
-        """Interrupt the kernel; True if it answers again within a few seconds."""
-        from nbclient.exceptions import CellTimeoutError, DeadKernelError
+    def _run(self, files_folder):
+        started = time.monotonic()
+        self.deadline = started + self.job.notebook_timeout
+        self.kernel.start()             # KernelStartFailed: the machine's fault, handled by the caller
+        self.timings["start"] = time.monotonic() - started
+        self.judge = Judge(self.kernel, self.job.student_names, self.job.cell_timeout, _hooks(self.job.file_hooks),
+                           files_folder)
         try:
-            from jupyter_core.utils import run_sync
-            run_sync(client.km.interrupt_kernel)()
-            probe = nbformat.v4.new_code_cell("pass")
-            client.timeout = RESPONSIVE_WITHIN
-            client.execute_cell(probe, -1, store_history=False)
-            return True
-        except (CellTimeoutError, DeadKernelError, RuntimeError):
-            return False
-
-    def _not_run(self, indices, why):
-        for index in indices:
-            self.outcome.setdefault(index, ("not_run", why))
-
-    # ---- reading the results
-    def _collect_reports(self, cell):
-        marker = _marker(self.nonce)
-        found = []
-        for output in cell.get("outputs", []):
-            if output.get("output_type") == "stream":
-                text = output.get("text", "")
-                found += [json.loads(m) for m in marker.findall(text)]
-                output["text"] = marker.sub("\n", text).strip("\n") + ("\n" if text.endswith("\n") else "")
-        cell.outputs = [o for o in cell.get("outputs", []) if o.get("output_type") != "stream" or o.get("text")]
-        self.reports.extend(found)
-        return found
-
-    def finish(self):
-        """Score the test cells, restore their sources, tidy outputs; return (tests, flags)."""
-        tests = []
-        for index, cell in enumerate(self.nb.cells):
-            if cell.cell_type != "code":
-                continue
-            reports = self._collect_reports(cell)
-            self._cap_output(cell, index)
-            if index in self.original_sources:
-                cell.source = self.original_sources[index]
-                tests.append(self._score(index, cell, reports))
-        self._tamper_flags()
-        return tests, self.flags
-
-    def _score(self, index, cell, reports):
-        meta = nbgrader_meta(cell)
-        points = float(meta.get("points", 0))
-        kind, detail = self.outcome.get(index, ("not_run", "not run"))
-        passed_marker = any(r.get("label") == f"passed:{meta['grade_id']}" for r in reports)
-        if kind == "ok" and not passed_marker:
-            kind, detail = "error", "the test did not run to its end (its output or exception was hidden)"
-            self.flags.append(("hidden failure", f"{meta['grade_id']}: the test's completion token is missing"))
-        passed = kind == "ok"
-        return TestResult(meta["grade_id"], points, points if passed else 0.0,
-                          "passed" if passed else "failed", "" if passed else detail)
-
-    def _cap_output(self, cell, index):
-        total = sum(len(o.get("text", "")) for o in cell.get("outputs", []) if o.get("output_type") == "stream")
-        if total <= MAX_STREAM_CHARS:
-            return
-        kept = []
-        budget = MAX_STREAM_CHARS
-        for output in cell.outputs:
-            if output.get("output_type") == "stream":
-                output["text"] = output["text"][:max(0, budget)]
-                budget -= len(output["text"])
-                if not output["text"]:
+            for index, cell in enumerate(self.nb.cells):
+                cell_kind = cells.kind(cell)
+                if cell_kind == "text":
                     continue
-            kept.append(output)
-        kept.append(nbformat.v4.new_output("stream", name="stderr",
-                                           text=f"\n[autograder: {total:,} characters of output cut to "
-                                                f"{MAX_STREAM_CHARS:,}]\n"))
-        cell.outputs = kept
-        if total > 1_000_000:
-            self.flags.append(("huge output", f"cell {index} printed {total / 1e6:.0f} MB"))
+                if time.monotonic() > self.deadline:
+                    self._skip_rest(index, f"the notebook's time limit of {self.job.notebook_timeout:g} s was "
+                                           "reached before this cell")
+                    break
+                if cell_kind == "test":
+                    self._test(cell)
+                    continue
+                self._student_cell(index, cell)
+                if cell_kind == "given":
+                    self._given_in_judge(cell)
+            self._probe_flags()
+        finally:
+            self.judge.close()
+            self.kernel.stop()
+        return self.tests, self.flags
 
-    def _tamper_flags(self):
-        changed, events = set(), set()
-        for report in self.reports:
-            changed.update(report.get("changed", []))
-            events.update(report.get("events", []))
-        for item in sorted(changed):
-            self.flags.append(("tampering", item))
-        for item in sorted(events):
-            self.flags.append(("suspicious action", item))
-        if not any(r.get("label") == "end" for r in self.reports) and not any(
-                k == "died" for k, _ in self.outcome.values()):
-            if all(k != "not_run" for k, _ in self.outcome.values()):
-                self.flags.append(("tampering", "the grader's final check did not report "
-                                                "(its output was redirected or the check removed)"))
+    def _skip_rest(self, start, why):
+        for cell in self.nb.cells[start:]:
+            if cells.kind(cell) == "test":
+                self.tests.append(_not_run(cell, why))
+
+    # ---- the student's cells
+    def _student_cell(self, index, cell):
+        if not self.kernel.alive:
+            cell.outputs = []
+            return
+        started = time.monotonic()
+        run = self.kernel.run_cell(cell.source, self._cell_timeout(cells.kind(cell)))
+        self.timings["cells"] += time.monotonic() - started
+        self.ran.append(index)
+        cell.outputs, notes = filter_outputs(run)
+        cell.execution_count = len(self.ran)
+        self.flags += [("huge output", f"cell {index}: {note}") for note in notes]
+        if run.status == "timeout":
+            # Interrupted code may leave threads or forked processes behind: start clean, without this cell.
+            self.culprits.add(index)
+            if cells.kind(cell) == "given":
+                self.flags.append(("given cell timed out", f"cell {index}, the instructor's, ran longer than "
+                                                           f"{self._cell_timeout('given'):g} s"))
+            self.kernel.stop()
+            self._restart()
+        elif run.status == "died":
+            self.culprits.add(index)
+            self._flag_death(f"cell {index}", run.evalue)
+            self._restart()
+
+    def _cell_timeout(self, cell_kind="plain"):
+        """A cell's time limit; given cells (the instructor's) get more: a slow machine is nobody's fault."""
+        limit = max(self.job.cell_timeout, GIVEN_CELL_TIMEOUT) if cell_kind == "given" else self.job.cell_timeout
+        return max(1.0, min(limit, self.deadline - time.monotonic()))
+
+    def _flag_death(self, where, why):
+        if "ignored the interrupt" in why:
+            self.flags.append(("kernel ignored interrupt", f"{where} kept running after its time limit"))
+        else:
+            self.flags.append(("kernel died", f"{where}: {why}"))
+
+    def _restart(self):
+        """A new process with the cells so far replayed, except the ones that broke the last."""
+        started = time.monotonic()
+        while self.restarts < MAX_RESTARTS and time.monotonic() < self.deadline:
+            self.restarts += 1
+            try:
+                self.kernel.start()
+            except KernelStartFailed as exc:
+                self.flags.append(("kernel failure", str(exc)[:300]))
+                break
+            for index in [i for i in self.ran if i not in self.culprits]:
+                run = self.kernel.run_cell(self.nb.cells[index].source,
+                                           self._cell_timeout(cells.kind(self.nb.cells[index])))
+                if run.status in ("timeout", "died"):
+                    self.culprits.add(index)
+                    break
+            else:
+                self.timings["restarts"] += time.monotonic() - started
+                return
+        self.kernel.stop()
+        self.timings["restarts"] += time.monotonic() - started
+        self.flags.append(("kernel failure", "the student's process could not be restarted; "
+                                             "the remaining cells were not run"))
+
+    # ---- the judge
+    def _given_in_judge(self, cell):
+        if not self.kernel.alive:
+            return
+        try:
+            error = self.judge.run_given(cell.source)
+        except (KernelDied, JudgeStuck) as exc:
+            error = f"the student's process stopped: {exc}"
+            self._recover(exc, "a given cell")
+        if error:
+            for name in cells.bound_names(cell.source):
+                self.given_failures[name] = error
+
+    def _test(self, cell):
+        meta = nbgrader_meta(cell)
+        grade_id, points = meta["grade_id"], float(meta.get("points", 0) or 0)
+        if not self.kernel.alive:
+            self.tests.append(_not_run(cell, "the student's process could not be restarted after a crash"))
+            return
+        started = time.monotonic()
+        try:
+            outcome = self.judge.run_test(grade_id, cell.source, points)
+        except (KernelDied, JudgeStuck) as exc:
+            outcome = TestOutcome(grade_id, points, 0.0, "failed",
+                                  f"your code stopped the grader's connection to it while this test ran ({exc})")
+            self._recover(exc, f"test {grade_id}")
+        self.timings["tests"] += time.monotonic() - started
+        outcome.detail = self._explain_missing(outcome.detail)
+        cell.outputs = outcome.outputs
+        self.tests.append(outcome)
+
+    def _recover(self, exc, where):
+        self._flag_death(where, str(exc) if isinstance(exc, KernelDied) else "the test did not finish")
+        self.kernel.stop()
+        self._restart()
+
+    def _explain_missing(self, detail):
+        """A NameError for a name a given cell failed to make: say why it is missing."""
+        for name, why in self.given_failures.items():
+            if detail.startswith("NameError") and f"'{name}'" in detail:
+                return f"{detail}: the cell that makes `{name}` failed ({why[:300]}); fix that first"
+        return detail
+
+    def _probe_flags(self):
+        if not self.kernel.alive:
+            return
+        try:
+            reply, buffers = self.kernel.exchange({"op": "report"}, [], time.monotonic() + 10)
+            from .sandboxed import wire
+            report = wire.Codec().decode(reply.get("v"), buffers) if reply.get("op") == "value" else {}
+        except Exception:  # the report is a bonus: a process that spoils it only loses the bonus
+            return
+        if type(report) is not dict:
+            return
+        for item in (report.get("changed") or [])[:50]:
+            self.flags.append(("tampering", str(item)[:300]))
+        for item in (report.get("events") or [])[:50]:
+            self.flags.append(("suspicious action", str(item)[:300]))
+
+
+@contextlib.contextmanager
+def _judge_files(files):
+    """The assignment's files (e.g. a module its given cells import), for the judge's own copy.
+
+    They are written to a private folder that is the judge's working folder and
+    first on sys.path while the notebook is graded; modules imported from it
+    are forgotten afterwards, so the next assignment gets its own.
+    """
+    import os
+    import tempfile
+    with tempfile.TemporaryDirectory(prefix="autograder-judge-") as folder:
+        for name, text in files.items():
+            path = Path(folder) / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(base64.b64decode(text))
+        previous = os.getcwd()
+        os.chdir(folder)
+        sys.path.insert(0, folder)
+        try:
+            yield folder
+        finally:
+            sys.path.remove(folder)
+            os.chdir(previous)
+            for name, module in list(sys.modules.items()):
+                if str(getattr(module, "__file__", "") or "").startswith(folder):
+                    del sys.modules[name]
+
+
+def _not_run(cell, why):
+    meta = nbgrader_meta(cell)
+    return TestOutcome(meta["grade_id"], float(meta.get("points", 0) or 0), 0.0, "failed", why)
+
+
+def _hooks(names):
+    """The course's file-writer setters, e.g. "bpkit.checks:set_file_writer"."""
+    import importlib
+    hooks = []
+    for name in names:
+        module, _, function = name.partition(":")
+        hooks.append(getattr(importlib.import_module(module), function))
+    return hooks
 
 
 def run_job(job: Job):
-    nb = nbformat.read(job.notebook, as_version=4)
-    execution = Execution(job, nb)
+    """Run one job; write and return its result (a dict)."""
     started = time.monotonic()
-    execution.run()
-    tests, flags = execution.finish()
-    Path(job.output).parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, job.output)
-    result = {"tests": [asdict(t) for t in tests], "flags": [list(f) for f in flags],
-              "seconds": round(time.monotonic() - started, 2)}
+    run = NotebookRun(job)
+    try:
+        tests, flags = run.run()
+        result = {"tests": [asdict(t) for t in tests], "flags": [list(f) for f in flags]}
+    except KernelStartFailed as exc:
+        result = {"tests": None, "flags": [["grading machine fault", str(exc)[:500]]],
+                  "why": f"the grading machine could not start a sandbox: {exc}"[:500], "machine_fault": True}
+    for test in result.get("tests") or []:
+        test.pop("outputs", None)
+    result.update(seconds=round(time.monotonic() - started, 2),
+                  timings={k: round(v, 2) for k, v in run.timings.items()}, notebook=run.nb)
     Path(job.result).write_text(json.dumps(result), encoding="utf-8")
     return result
 
@@ -298,7 +295,7 @@ def serve(stdin=sys.stdin, stdout=sys.stdout):
     """Run job after job: read a job file's path per line, answer "done" or "failed: why" per job.
 
     One long-lived runner per grading slot saves the second or two that importing
-    nbclient and jupyter_client costs, for every notebook.
+    the judge's libraries costs, for every notebook.
     """
     for line in stdin:
         path = line.strip()
@@ -313,6 +310,8 @@ def serve(stdin=sys.stdin, stdout=sys.stdout):
 
 
 def main(argv=None):
+    import matplotlib
+    matplotlib.use("Agg")
     argv = sys.argv[1:] if argv is None else argv
     if argv == ["--serve"]:
         serve()

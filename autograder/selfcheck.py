@@ -109,16 +109,16 @@ def evaluate(cells, assignments, wrong, right):
     return checks
 
 
-def self_check(assignments=None, bank_dir=DEFAULT_BANK, timeout=10, jobs=None, use_sandbox=True, log=print):
+def self_check(assignments=None, bank_dir=DEFAULT_BANK, *, course=None, options=None, log=print):
     """Grade the proof class; return the list of Checks."""
     from .grading import Options, grade
-    wrong, right, hangs = load_bank(bank_dir)
+    wrong, right, hangs = load_bank(bank_dir or DEFAULT_BANK)
     assignments = assignments or list_assignments()
     with tempfile.TemporaryDirectory(prefix="selfcheck-") as tmp:
         build_class(Path(tmp) / "class", assignments, wrong, right, hangs)
-        options = Options(timeout=timeout, jobs=jobs or 0, use_sandbox=use_sandbox, feedback=False)
-        cells, _, _ = grade(Path(tmp) / "class", Path(tmp) / "out", assignments=assignments, log=log,
-                            options=options)
+        options = options or Options(timeout=10, feedback=False)
+        cells, _, _ = grade(Path(tmp) / "class", Path(tmp) / "out", assignments=assignments, course=course,
+                            log=log, options=options)
     return evaluate(cells, assignments, wrong, right)
 
 

@@ -13,7 +13,7 @@ import warnings
 
 import numpy as np
 
-__all__ = ["assert_close", "assert_no_warnings", "assert_callable"]
+__all__ = ["assert_close", "assert_no_warnings", "assert_callable", "plain", "Checks", "student_file"]
 
 _MAX_LISTED = 3  # how many wrong entries a message lists
 
@@ -313,3 +313,105 @@ def assert_callable(obj, name):
         raise AssertionError(
             f"`{name}` should be a function, but it is a {type(obj).__name__}"
         )
+
+
+# ---------------------------------------------------------------- partial credit
+
+class Checks:
+    """Partial credit for a test cell that checks several independent things.
+
+    Each part is a `with` block worth some points; a failing part costs only
+    its own points, and the next parts still run. End the cell with the
+    object itself as its last line: nbgrader reads the score from that
+    output (partial credit), JupyterLab shows a table of the parts, and the
+    course's grader reads the parts for the feedback page.
+
+        _checks = Checks()
+        with _checks.part("the weights' gradients", 2):
+            assert_close(...)
+        with _checks.part("the biases' gradients", 1):
+            assert_close(...)
+        _checks
+    """
+
+    def __init__(self):
+        self.parts = []
+
+    class _Part:
+        def __init__(self, owner, name, points):
+            self.owner, self.name, self.points = owner, name, float(points)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, kind, error, traceback):
+            if kind is None:
+                message, score = "", self.points
+            elif issubclass(kind, Exception):
+                message, score = _failure_text(error), 0.0
+            else:                         # KeyboardInterrupt and the like stop the cell
+                return False
+            self.owner.parts.append({"name": self.name, "points": self.points, "score": score, "message": message})
+            return True
+
+    def part(self, name, points):
+        """A `with` block worth `points`: full points if it runs to its end, none if it raises."""
+        return self._Part(self, name, points)
+
+    @property
+    def score(self):
+        return sum(p["score"] for p in self.parts)
+
+    def grading_parts(self):
+        """The parts as dicts (name, points, score, message), for the grader's feedback."""
+        return [dict(p) for p in self.parts]
+
+    def __float__(self):
+        return float(self.score)
+
+    def __repr__(self):
+        return f"{self.score:g}"
+
+    def _repr_markdown_(self):
+        rows = ["| part | points | |", "|---|---|---|"]
+        for p in self.parts:
+            verdict = "passed" if p["score"] >= p["points"] else p["message"].replace("\n", " ").replace("|", "\\|")
+            rows.append(f"| {p['name']} | {p['score']:g} / {p['points']:g} | {verdict} |")
+        total = sum(p["points"] for p in self.parts)
+        return f"**{self.score:g} of {total:g} points**\n\n" + "\n".join(rows)
+
+
+def _failure_text(error):
+    text = str(error) or type(error).__name__
+    return text if isinstance(error, AssertionError) else f"{type(error).__name__}: {text}"
+
+
+# ---------------------------------------------------------------- files for the student's code
+
+def _write_locally(name, data):
+    import os
+    import tempfile
+    folder = tempfile.mkdtemp(prefix="bpkit-test-")
+    path = os.path.join(folder, os.path.basename(name))
+    with open(path, "wb") as handle:
+        handle.write(data)
+    return path
+
+
+_file_writer = _write_locally
+
+
+def student_file(name, data):
+    """Write `data` (bytes) to a new file the student's code can open; return its path.
+
+    In the notebook (and under nbgrader) that is a fresh temporary folder.
+    When the course's grader runs a test outside the student's process, it
+    puts the file in the student's own folder instead (see set_file_writer).
+    """
+    return _file_writer(name, bytes(data))
+
+
+def set_file_writer(writer):
+    """Used by the grader: `writer(name, data) -> path`, or None for the default."""
+    global _file_writer
+    _file_writer = writer or _write_locally

@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from autograder.grading import AssignmentGrade
+from autograder.results import AssignmentGrade
 from autograder.paths import EXERCISES_DIR, REPO_ROOT, SOLUTIONS_DIR
 from autograder.report import format_summary
 

@@ -311,3 +311,42 @@ def test_plain_refuses_or_defuses_forged_values(forged):
         assert not got < 1.0
     else:
         assert type(got) is np.ndarray and not (got == np.array([1.0])).all()
+
+
+# ---------------------------------------------------------------- partial credit and files
+
+def test_checks_give_each_part_its_points_and_keep_going():
+    from bpkit.checks import Checks
+    checks = Checks()
+    with checks.part("right", 2):
+        assert_close(1.0, 1.0)
+    with checks.part("wrong", 1):
+        assert_close(2.0, 1.0, name="x")
+    with checks.part("raises", 1):
+        {}["missing"]
+    assert checks.score == 2.0 and float(checks) == 2.0 and repr(checks) == "2"
+    parts = checks.grading_parts()
+    assert [p["score"] for p in parts] == [2.0, 0.0, 0.0]
+    assert "`x` is wrong" in parts[1]["message"] and parts[2]["message"].startswith("KeyError")
+    assert "2 of 4 points" in checks._repr_markdown_()
+
+
+def test_checks_do_not_swallow_an_interrupt():
+    from bpkit.checks import Checks
+    checks = Checks()
+    with pytest.raises(KeyboardInterrupt):
+        with checks.part("stopped", 1):
+            raise KeyboardInterrupt
+
+
+def test_student_file_writes_locally_and_can_be_redirected():
+    from bpkit import checks
+    path = checks.student_file("data.bin", b"abc")
+    assert open(path, "rb").read() == b"abc"
+    seen = []
+    checks.set_file_writer(lambda name, data: seen.append((name, data)) or "/elsewhere/" + name)
+    try:
+        assert checks.student_file("x.npz", b"1") == "/elsewhere/x.npz" and seen == [("x.npz", b"1")]
+    finally:
+        checks.set_file_writer(None)
+    assert checks.student_file("y", b"2") != "/elsewhere/y"

@@ -1,5 +1,6 @@
 """The grader's parts that need no kernel: assembling, feedback, item analysis, progress, sandbox options."""
 import io
+from pathlib import Path
 import sys
 
 import nbformat
@@ -8,11 +9,11 @@ import pytest
 from autograder import notebooks
 from autograder.assemble import assemble, released_answer, visible_source
 from autograder.feedback import render
-from autograder.grading import CellGrade, Flag
+from autograder.results import CellGrade, Flag
 from autograder.paths import EXERCISES_DIR, REPO_ROOT, SOURCE_DIR
 from autograder.progress import Progress
 from autograder.report import item_analysis, write_item_analysis
-from autograder.sandbox import SandboxConfig, bwrap_arguments
+from autograder.sandbox import Layout, SandboxConfig, bwrap_arguments
 
 ASSIGNMENT = "01_chain_rule"
 TEST_SOURCE = "assert f(1) == 2\n### BEGIN HIDDEN TESTS\nassert f(5) == 10\n### END HIDDEN TESTS\n"
@@ -109,6 +110,26 @@ def test_unknown_and_duplicated_grade_ids_become_plain_cells():
     assert "nbgrader" not in nb.cells[-1].metadata
 
 
+def test_a_written_answer_stays_a_valid_markdown_cell():
+    source, student = _source_nb(), _student_nb()
+    source.cells.append(_cell("### BEGIN SOLUTION\nBecause.\n### END SOLUTION", "why", solution=True,
+                              cell_type="markdown"))
+    student.cells.append(_cell("My reason.", "why", solution=True, cell_type="markdown"))
+    nb, flags = assemble(source, student)
+    assert flags == [] and nb.cells[-1].source == "My reason."
+    assert "outputs" not in nb.cells[-1]
+    nbformat.validate(nb)
+
+
+def test_a_malformed_cell_is_flagged_not_fatal():
+    student = _student_nb()
+    student.cells[1].metadata["nbgrader"] = "f_answer"
+    nb, flags = assemble(_source_nb(), student)
+    assert flags[0] == ("malformed cell", "cell 2: nbgrader metadata is a string, not a dict; graded as a plain cell")
+    assert flags[1][0] == "missing answer cell"
+    assert student.cells[1].metadata["nbgrader"] == "f_answer", "the submission is not modified"
+
+
 def test_the_real_release_assembles_without_flags():
     release = notebooks.read(EXERCISES_DIR / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
     _, flags = assemble(notebooks.read(SOURCE_DIR / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"), release)
@@ -154,24 +175,34 @@ def test_progress_prints_counts_and_time_left():
     assert "4/4 notebooks" in lines[-1]
 
 
-def test_the_sandbox_hides_the_course_and_tmp_but_shows_python(tmp_path):
-    work = tmp_path / "work"
-    work.mkdir()
-    args = bwrap_arguments(SandboxConfig(work_dir=str(work), hidden=[str(tmp_path)]))
-    tmpfs = {args[i + 1] for i, a in enumerate(args) if a == "--tmpfs"}
-    binds = [(args[i], args[i + 1]) for i, a in enumerate(args) if a in ("--bind", "--ro-bind")]
-    assert str(REPO_ROOT) in tmpfs and "/tmp" in tmpfs and str(tmp_path) in tmpfs
-    assert ("--bind", str(work)) in binds, "the work folder is the one writable place"
-    assert ("--ro-bind", sys.prefix) in binds, "the virtual environment stays readable"
-    assert "--unshare-all" in args and "--die-with-parent" in args
-    order = [args[i + 1] for i, a in enumerate(args) if a in ("--tmpfs", "--bind")]
-    assert order.index(str(tmp_path)) < order.index(str(work)), "hide the parent before showing the child"
+def _mounts(args, option):
+    return [args[i + 1] for i, a in enumerate(args) if a == option]
+
+
+def test_the_sandbox_hides_the_course_tmp_and_homes_but_shows_python(tmp_path):
+    args = bwrap_arguments(SandboxConfig(readable=[sys.prefix], hidden=[str(tmp_path)]), REPO_ROOT, Layout("/tmp"))
+    tmpfs = _mounts(args, "--tmpfs")
+    assert {str(REPO_ROOT), "/tmp", str(Path.home()), "/run"} <= set(tmpfs)
+    assert str(tmp_path) not in tmpfs, "a folder inside /tmp is hidden with /tmp"
+    if not Path(sys.prefix).is_relative_to(REPO_ROOT) and not Path(sys.prefix).is_relative_to(Path.home()):
+        return
+    assert sys.prefix in _mounts(args, "--ro-bind"), "the virtual environment stays readable"
+    order = [args[i + 1] for i, a in enumerate(args) if a in ("--tmpfs", "--ro-bind")]
+    assert order.index(str(REPO_ROOT)) < order.index(sys.prefix), "hide the parent before showing the child"
+
+
+def test_the_sandbox_has_no_writable_bind_and_a_clean_environment(tmp_path):
+    args = bwrap_arguments(SandboxConfig(readable=[sys.prefix]), REPO_ROOT, Layout("/tmp"))
+    assert "--bind" not in args and "--dev-bind" not in args, "nothing of the host is writable inside"
+    assert "--clearenv" in args and "--die-with-parent" in args and "--unshare-net" in args
+    sizes = [args[i + 1] for i, a in enumerate(args) if a == "--size"]
+    assert len(sizes) == len(_mounts(args, "--tmpfs")), "every tmpfs has a size"
 
 
 @pytest.mark.parametrize("bad", ["/", ""])
 def test_the_sandbox_never_hides_the_root(tmp_path, bad):
-    args = bwrap_arguments(SandboxConfig(work_dir=str(tmp_path), hidden=[bad] if bad else []))
-    assert "/" not in {args[i + 1] for i, a in enumerate(args) if a == "--tmpfs"}
+    args = bwrap_arguments(SandboxConfig(hidden=[bad] if bad else []), REPO_ROOT, Layout("/tmp"))
+    assert "/" not in _mounts(args, "--tmpfs")
 
 
 def test_the_self_check_table_keeps_long_names_apart():
