@@ -74,7 +74,7 @@ def grade(submissions_dir, out_dir, *, assignments=None, course=None, options=No
         raise GradingError(str(exc)) from None
     except OSError as exc:
         raise GradingError(f"{for_terminal(submissions_dir)} cannot be read: {exc.strerror}") from None
-    _check_sandbox(options, log)
+    check_sandbox(options, log)
     out_dir.mkdir(parents=True, exist_ok=True)
     by_name = {a: jobs.Assignment.read(course, a) for a in chosen}
     found = [submissions.find(submissions_dir, s, a, n) for s in student_ids for a in chosen
@@ -91,7 +91,7 @@ def grade(submissions_dir, out_dir, *, assignments=None, course=None, options=No
     return cells, summary, flags
 
 
-def _check_sandbox(options, log):
+def check_sandbox(options, log):
     if options.use_sandbox:
         sandbox.remove_stale_cgroups()
         try:
@@ -113,7 +113,7 @@ def _run(found, by_name, course, options, out_dir, submissions_dir, log):
     engine = jobs.engine_fingerprint(course)
     graded, todo = {}, []
     with tempfile.TemporaryDirectory(prefix="autograder-") as scratch:
-        settings = jobs.sandbox_settings(course, _with_hidden(options, course, out_dir, submissions_dir),
+        settings = jobs.sandbox_settings(course, with_hidden_paths(options, course, out_dir, submissions_dir),
                                          jobs.font_cache(scratch))
         for sub in found:
             if sub.refused:
@@ -132,12 +132,12 @@ def _run(found, by_name, course, options, out_dir, submissions_dir, log):
         if graded:
             log(f"{len(graded)} notebook(s) already graded or not gradable (kept; --fresh regrades them)")
         if todo:
-            _preflight(settings, options)
+            preflight(settings)
         _execute(todo, graded, options, out_dir, log)
     return graded
 
 
-def _with_hidden(options, course, out_dir, submissions_dir):
+def with_hidden_paths(options, course, out_dir, submissions_dir):
     """The sandbox also hides the course, the submissions and the outputs, wherever they are."""
     from dataclasses import replace
     extra = [str(p.resolve()) for p in (course.root, out_dir, submissions_dir)]
@@ -165,7 +165,7 @@ def _finish(result, prepared, out_dir, sub_key):
     return result
 
 
-def _preflight(settings, options):
+def preflight(settings):
     """One trivial notebook first: if no sandbox can start here, stop rather than grade everyone 0."""
     from .kernel import Kernel, KernelSettings, KernelStartFailed
     from .sandbox import Limits, SandboxConfig

@@ -49,6 +49,8 @@ class Job:
     file_hooks: list = field(default_factory=list)  # "module:function" setters the judge hands its file writer
     home_files: dict = field(default_factory=dict)  # name -> base64 text of files for the sandbox's HOME
     preload: list = field(default_factory=list)     # modules the student's process imports before the first cell
+    kind: str = "notebook"                          # or "bank": prove known answers (see bank_run.py)
+    answers: list = field(default_factory=list)     # for a bank: [{key, grade_id, source}]
     packages: list = field(default_factory=list)    # the course's helper packages, watched for tampering
 
 
@@ -65,7 +67,8 @@ class NotebookRun:
         self.judge = None
         self.flags = []
         self.tests = []
-        self.ran = []                   # indices of the cells run in the student's process, in order
+        self.ran = set()                # indices of the cells run in the student's process
+        self.executed = 0               # cells run so far (their execution counts)
         self.culprits = set()           # cells that timed out or killed the process: never replayed
         self.restarts = 0
         self.given_failures = {}        # name -> why the given cell that defines it failed in the judge
@@ -74,36 +77,45 @@ class NotebookRun:
 
     # ---- the whole notebook
     def run(self):
-        with _judge_files(self.job.files) as folder:
-            return self._run(folder)
-
-    def _run(self, files_folder):
-        started = time.monotonic()
-        self.deadline = started + self.job.notebook_timeout
-        self.kernel.start()             # KernelStartFailed: the machine's fault, handled by the caller
-        self.timings["start"] = time.monotonic() - started
-        self.judge = Judge(self.kernel, self.job.student_names, self.job.cell_timeout, _hooks(self.job.file_hooks),
-                           files_folder)
-        try:
+        with self.session():
             for index, cell in enumerate(self.nb.cells):
-                cell_kind = cells.kind(cell)
-                if cell_kind == "text":
-                    continue
                 if time.monotonic() > self.deadline:
                     self._skip_rest(index, f"the notebook's time limit of {self.job.notebook_timeout:g} s was "
                                            "reached before this cell")
                     break
-                if cell_kind == "test":
-                    self._test(cell)
-                    continue
-                self._student_cell(index, cell)
-                if cell_kind == "given":
-                    self._given_in_judge(cell)
+                outcome = self.run_cell(index)
+                if outcome is not None:
+                    self.tests.append(outcome)
             self._probe_flags()
-        finally:
-            self.judge.close()
-            self.kernel.stop()
         return self.tests, self.flags
+
+    @contextlib.contextmanager
+    def session(self):
+        """The student's process and the judge, for the cells run inside; both stopped at the end."""
+        with _judge_files(self.job.files) as files_folder:
+            started = time.monotonic()
+            self.deadline = started + self.job.notebook_timeout
+            self.kernel.start()         # KernelStartFailed: the machine's fault, handled by the caller
+            self.timings["start"] = time.monotonic() - started
+            self.judge = Judge(self.kernel, self.job.student_names, self.job.cell_timeout,
+                               _hooks(self.job.file_hooks), files_folder)
+            try:
+                yield self
+            finally:
+                self.judge.close()
+                self.kernel.stop()
+
+    def run_cell(self, index):
+        """Run cell `index` where its kind says; a TestOutcome for a test cell, else None."""
+        cell = self.nb.cells[index]
+        cell_kind = cells.kind(cell)
+        if cell_kind == "test":
+            return self._test(cell)
+        if cell_kind != "text":
+            self._student_cell(index, cell)
+            if cell_kind == "given":
+                self._given_in_judge(cell)
+        return None
 
     def _skip_rest(self, start, why):
         for cell in self.nb.cells[start:]:
@@ -118,9 +130,10 @@ class NotebookRun:
         started = time.monotonic()
         run = self.kernel.run_cell(cell.source, self._cell_timeout(cells.kind(cell)))
         self.timings["cells"] += time.monotonic() - started
-        self.ran.append(index)
+        self.ran.add(index)
+        self.executed += 1
         cell.outputs, notes = filter_outputs(run)
-        cell.execution_count = len(self.ran)
+        cell.execution_count = self.executed
         self.flags += [("huge output", f"cell {index}: {note}") for note in notes]
         if run.status == "timeout":
             # Interrupted code may leave threads or forked processes behind: start clean, without this cell.
@@ -156,7 +169,7 @@ class NotebookRun:
             except KernelStartFailed as exc:
                 self.flags.append(("kernel failure", str(exc)[:300]))
                 break
-            for index in [i for i in self.ran if i not in self.culprits]:
+            for index in sorted(self.ran - self.culprits):
                 run = self.kernel.run_cell(self.nb.cells[index].source,
                                            self._cell_timeout(cells.kind(self.nb.cells[index])))
                 if run.status in ("timeout", "died"):
@@ -187,8 +200,7 @@ class NotebookRun:
         meta = nbgrader_meta(cell)
         grade_id, points = meta["grade_id"], float(meta.get("points", 0) or 0)
         if not self.kernel.alive:
-            self.tests.append(_not_run(cell, "the student's process could not be restarted after a crash"))
-            return
+            return _not_run(cell, "the student's process could not be restarted after a crash")
         started = time.monotonic()
         try:
             outcome = self.judge.run_test(grade_id, cell.source, points)
@@ -199,7 +211,7 @@ class NotebookRun:
         self.timings["tests"] += time.monotonic() - started
         outcome.detail = self._explain_missing(outcome.detail)
         cell.outputs = outcome.outputs
-        self.tests.append(outcome)
+        return outcome
 
     def _recover(self, exc, where):
         self._flag_death(where, str(exc) if isinstance(exc, KernelDied) else "the test did not finish")
@@ -278,8 +290,13 @@ def run_job(job: Job):
     started = time.monotonic()
     run = NotebookRun(job)
     try:
-        tests, flags = run.run()
-        result = {"tests": [asdict(t) for t in tests], "flags": [list(f) for f in flags]}
+        if job.kind == "bank":
+            from .bank_run import prove
+            result = prove(run, job.answers)
+            result.update(tests=[], flags=[list(f) for f in run.flags])
+        else:
+            tests, flags = run.run()
+            result = {"tests": [asdict(t) for t in tests], "flags": [list(f) for f in flags]}
     except KernelStartFailed as exc:
         result = {"tests": None, "flags": [["grading machine fault", str(exc)[:500]]],
                   "why": f"the grading machine could not start a sandbox: {exc}"[:500], "machine_fault": True}

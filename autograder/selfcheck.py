@@ -1,36 +1,44 @@
 """Check the course's tests themselves: `python -m autograder validate` with no notebook.
 
-For every assignment it grades, in one batch: the solution (must get full
-marks), the untouched release (must get zero), every known wrong answer
-from the bank (must lose points on the tests after its cell; the report
-names the test that caught it) and every correct alternative (must keep
-full marks). It prints one row per answer cell and exits non-zero on any miss.
+For every notebook of the course, in the sandbox and through the judge (see
+bank_run.py), it proves:
+    the solution gets full marks, and the untouched release gets zero;
+    each known wrong answer loses points in the test cells of its own answer
+    cell (caught), in no other test cell (isolated), with a message that
+    contains its hint, the mistake named (named);
+    each correct alternative keeps full marks everywhere (kept);
+    an answer that never finishes costs only its own tests.
+It prints one row per answer cell and exits non-zero on any miss.
 
-The bank is a Python package (default: tests/known_answers) with one module
-per assignment defining ASSIGNMENT, WRONG and RIGHT lists of answers with
-`key`, `grade_id`, `source` and an optional `hint` (text the failure message
-must contain), and optionally HANGS (an answer that never finishes).
+The bank is a Python package (the course's, from autograder.toml) with one
+module per assignment defining ASSIGNMENT, WRONG and RIGHT lists of answers
+with `key`, `grade_id`, `source` and `hint` (text the failure message must
+contain), and optionally HANGS (an answer that never finishes).
 """
+import base64
 import importlib
+import os
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import notebooks, sample_class
-from .paths import EXERCISES_DIR, REPO_ROOT, SOURCE_DIR, list_assignments, list_notebooks
+from . import jobs, notebooks
+from .paths import REPO_ROOT
 
 DEFAULT_BANK = REPO_ROOT / "tests" / "known_answers"
+ANSWERS_PER_JOB = 20          # a notebook's bank is split into jobs of this many answers, run side by side
 
 
 @dataclass
 class Check:
     assignment: str
     answer: str          # the answer cell's grade_id ("" for whole-notebook checks)
-    case: str            # solution, release, wrong:<key>, right:<key>
+    case: str            # solution, release, wrong:<key>, right:<key>, hangs:<key>
     expected: str
     ok: bool
-    caught_by: str = ""  # tests that lost points (and the first message)
+    caught_by: str = ""  # the test that lost points and its message, or what went wrong
+    isolated: bool = True
+    named: bool = True
 
 
 def load_bank(bank_dir=DEFAULT_BANK):
@@ -40,110 +48,151 @@ def load_bank(bank_dir=DEFAULT_BANK):
         raise FileNotFoundError(f"{bank_dir} is not a bank of known answers (no __init__.py)")
     sys.path.insert(0, str(bank_dir.parent))
     try:
+        for name in [m for m in sys.modules if m == bank_dir.name or m.startswith(bank_dir.name + ".")]:
+            del sys.modules[name]
         module = importlib.import_module(bank_dir.name)
     finally:
         sys.path.remove(str(bank_dir.parent))
     return module.WRONG, module.RIGHT, getattr(module, "HANGS", {})
 
 
-def build_class(root, assignments, wrong, right, hangs=None):
-    """Submissions that prove the tests: solution, release, each known wrong and right answer, a hang."""
-    hangs = hangs or {}
-    for assignment in assignments:
-        for name in list_notebooks(assignment):
-            release = EXERCISES_DIR / assignment / f"{name}.ipynb"
-            source = notebooks.read(SOURCE_DIR / assignment / f"{name}.ipynb")
-            answers = [notebooks.nbgrader_meta(c)["grade_id"] for c in source.cells if notebooks.is_answer_cell(c)]
-
-            def submit(student, replaced=None):
-                nb = sample_class.fill_answers(notebooks.read(release), source, answers)
-                if replaced is not None:
-                    notebooks.cell_by_grade_id(nb, replaced.grade_id).source = replaced.source
-                notebooks.write(nb, Path(root) / student / assignment / f"{name}.ipynb")
-
-            submit("solution")
-            notebooks.write(notebooks.read(release), Path(root) / "release" / assignment / f"{name}.ipynb")
-            for prefix, known in (("wrong", wrong), ("right", right)):
-                for answer in known.get(assignment, []):
-                    if answer.grade_id in answers:
-                        submit(f"{prefix}_{answer.key}", answer)
-            if assignment in hangs and hangs[assignment].grade_id in answers:
-                submit("hangs", hangs[assignment])
+def bank_jobs(course, assignment, wrong, right, hangs, options, settings):
+    """(label, job) pairs proving one assignment's bank, a notebook's answers split into chunks."""
+    info = jobs.Assignment.read(course, assignment)
+    pending = []
+    for notebook, source in info.sources.items():
+        answer_ids = {notebooks.nbgrader_meta(c)["grade_id"] for c in source.cells if notebooks.is_answer_cell(c)}
+        answers = [{"key": f"{kind}:{a.key}", "grade_id": a.grade_id, "source": a.source}
+                   for kind, known in (("wrong", wrong), ("right", right))
+                   for a in known.get(assignment, []) if a.grade_id in answer_ids]
+        if assignment in hangs and hangs[assignment].grade_id in answer_ids:
+            answers.append({"key": f"hangs:{hangs[assignment].key}", "grade_id": hangs[assignment].grade_id,
+                            "source": hangs[assignment].source})
+        chunks = [answers[i:i + ANSWERS_PER_JOB] for i in range(0, len(answers), ANSWERS_PER_JOB)] or [[]]
+        for number, chunk in enumerate(chunks):
+            job = {"key": "", "kind": "bank", "notebook": source, "result": "", "answers": chunk,
+                   "student_names": info.student_names[notebook],
+                   "files": {n: base64.b64encode(b).decode() for n, b in info.files.items()},
+                   "cell_timeout": options.timeout, "notebook_timeout": 3600, **settings}
+            pending.append(((assignment, notebook, number), job))
+    return pending
 
 
-def answer_test_cells(assignment):
-    """{answer grade_id: [test grade_ids]} over the assignment's notebooks."""
-    mapping = {}
-    for name in list_notebooks(assignment):
-        mapping.update(notebooks.tests_of_answers(notebooks.read(SOURCE_DIR / assignment / f"{name}.ipynb")))
-    return mapping
+def self_check(assignments=None, bank_dir=None, *, course, options, log=print):
+    """Prove the bank for the assignments (default: all); return the list of Checks."""
+    import tempfile
+    from .executor import LocalExecutor
+    from .grading import GradingError, check_sandbox, preflight, with_hidden_paths
+    wrong, right, hangs = load_bank(bank_dir or course.bank or DEFAULT_BANK)
+    assignments = assignments or course.assignments()
+    check_sandbox(options, log)
+    with tempfile.TemporaryDirectory(prefix="selfcheck-") as scratch:
+        settings = jobs.sandbox_settings(course, with_hidden_paths(options, course, Path(scratch), Path(scratch)),
+                                         jobs.font_cache(scratch))
+        preflight(settings)
+        pending = [item for a in assignments for item in bank_jobs(course, a, wrong, right, hangs, options, settings)]
+        found = {}
+        LocalExecutor(options.jobs or os.cpu_count() or 1).run([(label, job, 7200) for label, job in pending],
+                                             lambda label, result: found.__setitem__(label, result))
+    merged = {}
+    for (assignment, notebook, _), result in found.items():
+        if result.get("solution") is None:
+            raise GradingError(f"the self-check of {assignment} could not run: {result.get('why')}")
+        entry = merged.setdefault(assignment, {"solution": {}, "release": {}, "answers": {}})
+        for part in ("solution", "release", "answers"):
+            entry[part].update(result[part])
+    return [check for assignment in assignments
+            for check in evaluate(course, assignment, merged[assignment], wrong, right, hangs)]
 
 
-def evaluate(cells, assignments, wrong, right):
-    """[Check] from the grade rows of a class built by build_class."""
-    rows = {(c.student_id, c.assignment, c.grade_id): c for c in cells}
-    checks = []
-    for assignment in assignments:
-        mapping = answer_test_cells(assignment)
-        all_tests = [t for tests in mapping.values() for t in tests]
-        for student, expected in (("solution", "full marks"), ("release", "zero")):
-            got = [rows[(student, assignment, t)] for t in all_tests]
-            ok = all(r.status == "passed" for r in got) if student == "solution" else all(r.score == 0 for r in got)
-            bad = [r.grade_id for r in got if (r.status != "passed") == (student == "solution")]
-            checks.append(Check(assignment, "", student, expected, ok, ", ".join(bad)))
-        for answer in wrong.get(assignment, []):
-            got = [rows[(f"wrong_{answer.key}", assignment, t)] for t in mapping.get(answer.grade_id, [])]
-            losing = [r for r in got if r.score < r.max_score]
-            ok = bool(losing) and (not answer.hint or any(answer.hint in r.detail for r in losing))
-            caught = "; ".join(f"{r.grade_id}: {r.detail[:90]}" for r in losing[:1])
-            checks.append(Check(assignment, answer.grade_id, f"wrong:{answer.key}", "loses points", ok, caught))
-        for answer in right.get(assignment, []):
-            got = [rows[(f"right_{answer.key}", assignment, t)] for t in all_tests]
-            failing = [r.grade_id for r in got if r.status != "passed"]
-            checks.append(Check(assignment, answer.grade_id, f"right:{answer.key}", "keeps full marks",
-                                not failing, ", ".join(failing)))
-        for answer_id in mapping:
-            if not any(a.grade_id == answer_id for a in wrong.get(assignment, [])):
-                checks.append(Check(assignment, answer_id, "wrong:(none)", "a known wrong answer", False,
-                                    "the bank has no wrong answer for this cell"))
+def evaluate(course, assignment, proof, wrong, right, hangs):
+    """[Check] from the proof of one assignment (see bank_run.prove)."""
+    own = answer_test_cells(course, assignment)
+    all_tests = [t for tests in own.values() for t in tests]
+    checks = [_whole(assignment, "solution", "full marks", proof["solution"], all_tests),
+              _whole(assignment, "release", "zero", proof["release"], all_tests)]
+    for kind, known in (("wrong", wrong.get(assignment, [])), ("right", right.get(assignment, [])),
+                        ("hangs", [hangs[assignment]] if assignment in hangs else [])):
+        for answer in known:
+            tried = proof["answers"].get(f"{kind}:{answer.key}", {})
+            # Tests before the answer's cell ran only with the solution: the answer cannot change them.
+            outcomes = {**proof["solution"], **tried} if tried else {}
+            checks.append(_judge_answer(assignment, kind, answer, outcomes, own.get(answer.grade_id, []), all_tests,
+                                        proof["solution"]))
+    for answer_id in own:
+        if not any(a.grade_id == answer_id for a in wrong.get(assignment, [])):
+            checks.append(Check(assignment, answer_id, "wrong:(none)", "a known wrong answer", False,
+                                "the bank has no wrong answer for this cell"))
     return checks
 
 
-def self_check(assignments=None, bank_dir=DEFAULT_BANK, *, course=None, options=None, log=print):
-    """Grade the proof class; return the list of Checks."""
-    from .grading import Options, grade
-    wrong, right, hangs = load_bank(bank_dir or DEFAULT_BANK)
-    assignments = assignments or list_assignments()
-    with tempfile.TemporaryDirectory(prefix="selfcheck-") as tmp:
-        build_class(Path(tmp) / "class", assignments, wrong, right, hangs)
-        options = options or Options(timeout=10, feedback=False)
-        cells, _, _ = grade(Path(tmp) / "class", Path(tmp) / "out", assignments=assignments, course=course,
-                            log=log, options=options)
-    return evaluate(cells, assignments, wrong, right)
+def answer_test_cells(course, assignment):
+    """{answer grade_id: [test grade_ids]} over the assignment's notebooks."""
+    mapping = {}
+    for name in course.notebooks(assignment):
+        mapping.update(notebooks.tests_of_answers(notebooks.read(course.source_dir / assignment / f"{name}.ipynb")))
+    return mapping
+
+
+def _lost(outcome):
+    return outcome is None or float(outcome["score"]) < float(outcome["points"])
+
+
+def _whole(assignment, case, expected, outcomes, tests):
+    if case == "solution":
+        bad = [t for t in tests if _lost(outcomes.get(t))]
+    else:
+        bad = [t for t in tests if outcomes.get(t) is None or float(outcomes[t]["score"]) > 0]
+    detail = "; ".join(f"{t}: {(outcomes.get(t) or {}).get('detail', 'did not run')[:120]}" for t in bad[:3])
+    return Check(assignment, "", case, expected, not bad, detail)
+
+
+def _judge_answer(assignment, kind, answer, outcomes, own_tests, all_tests, solution):
+    case = f"{kind}:{answer.key}"
+    if not outcomes:
+        return Check(assignment, answer.grade_id, case, "a result", False, "the answer was not tried")
+    others = [t for t in all_tests if t not in own_tests and not _lost(solution.get(t)) and _lost(outcomes.get(t))]
+    if kind == "right":
+        failing = [t for t in all_tests if _lost(outcomes.get(t))]
+        return Check(assignment, answer.grade_id, case, "keeps full marks", not failing,
+                     "; ".join(f"{t}: {(outcomes.get(t) or {}).get('detail', '')[:120]}" for t in failing[:2]))
+    losing = [t for t in own_tests if _lost(outcomes.get(t))]
+    named = bool(answer.hint) and any(answer.hint in (outcomes.get(t) or {}).get("detail", "") for t in losing)
+    caught = "; ".join(f"{t}: {(outcomes.get(t) or {}).get('detail', 'did not run')[:150]}" for t in losing[:1])
+    if others:
+        caught += " | also lost points: " + ", ".join(others)
+    expected = "loses points in its own tests only" + (", named" if kind == "wrong" else "")
+    ok = bool(losing) and not others and (named or kind == "hangs")
+    return Check(assignment, answer.grade_id, case, expected, ok, caught, isolated=not others,
+                 named=named or kind == "hangs")
 
 
 def format_checks(checks):
-    """Per answer cell: wrong answers caught, alternatives kept, and which test caught each."""
+    """Per answer cell: wrong answers caught, isolated and named, alternatives kept; then every miss."""
     lines = []
     by_cell = {}
     for check in checks:
         by_cell.setdefault((check.assignment, check.answer), []).append(check)
     a_width = max([len("assignment")] + [len(c.assignment) for c in checks]) + 2
     c_width = max([len("(solution: full marks)")] + [len(c.answer) for c in checks]) + 2
-    header = f"{'assignment':<{a_width}}{'answer cell':<{c_width}}{'wrong caught':>13}{'right kept':>12}  caught by"
+    header = (f"{'assignment':<{a_width}}{'answer cell':<{c_width}}{'caught':>8}{'isolated':>10}{'named':>8}"
+              f"{'kept':>7}  caught by")
     lines += [header, "-" * len(header)]
     for (assignment, answer), group in by_cell.items():
         if not answer:
             for c in group:
                 lines.append(f"{assignment:<{a_width}}{'(' + c.case + ': ' + c.expected + ')':<{c_width}}"
-                             f"{'ok' if c.ok else 'MISS':>13}{'':>12}  {'' if c.ok else c.caught_by}")
+                             f"{'ok' if c.ok else 'MISS':>8}")
             continue
-        wrongs = [c for c in group if c.case.startswith("wrong:")]
+        wrongs = [c for c in group if c.case.startswith("wrong:") and c.case != "wrong:(none)"]
         rights = [c for c in group if c.case.startswith("right:")]
-        caught = f"{sum(c.ok for c in wrongs)}/{len(wrongs)}"
-        kept = f"{sum(c.ok for c in rights)}/{len(rights)}" if rights else "-"
-        first = next((c.caught_by.split(":")[0] for c in wrongs if c.ok and c.caught_by), "")
-        lines.append(f"{assignment:<{a_width}}{answer:<{c_width}}{caught:>13}{kept:>12}  {first}")
+        count = lambda items, attr: f"{sum(getattr(c, attr) for c in items)}/{len(items)}"  # noqa: E731
+        caught = f"{sum(bool(c.caught_by) and not c.caught_by.startswith(' |') for c in wrongs)}/{len(wrongs)}"
+        kept = count(rights, "ok") if rights else "-"
+        first = next((c.caught_by.split(":")[0] for c in wrongs if c.caught_by and not c.caught_by.startswith(" |")),
+                     "")
+        lines.append(f"{assignment:<{a_width}}{answer:<{c_width}}{caught:>8}{count(wrongs, 'isolated'):>10}"
+                     f"{count(wrongs, 'named'):>8}{kept:>7}  {first}")
     lines += ["", "Each known wrong answer and the test that caught it:"]
     for c in checks:
         if c.case.startswith("wrong:") and c.ok:

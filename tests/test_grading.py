@@ -1,41 +1,43 @@
-"""Autograding proves the tests: full marks for the solution, zero for the release,
-lost points for each known wrong answer, and the sample class graded as described."""
+"""The course's tests, proved: full marks for the solution, zero for the release, and for every
+known answer of the bank (tests/known_answers) a verdict in its own test cells only, with the
+mistake named. One sandboxed process per notebook tries every answer (autograder/bank_run.py);
+the bundled sample class is graded end to end through the command line."""
 import pytest
 
+from autograder import course as course_module
 from autograder import notebooks
+from autograder.grading import Options
 from autograder.paths import SOURCE_DIR, list_notebooks
-from autograder.selfcheck import answer_test_cells
-from conftest import ASSIGNMENTS
+from autograder.sandbox import bwrap_path
+from autograder.selfcheck import self_check
+from conftest import ASSIGNMENTS, CELL_TIMEOUT
 from known_answers import HANGS, RIGHT, WRONG
 
 pytestmark = pytest.mark.slow
 
 
-def _test_cells(assignment):
-    cells = {}
-    for name in list_notebooks(assignment):
-        cells.update(notebooks.test_cells(notebooks.read(SOURCE_DIR / assignment / f"{name}.ipynb")))
-    return cells
+@pytest.fixture(scope="session")
+def proof():
+    """{(assignment, case): Check} for every assignment under test, proved once."""
+    options = Options(timeout=CELL_TIMEOUT, use_sandbox=bool(bwrap_path()), feedback=False)
+    checks = self_check(ASSIGNMENTS, course=course_module.load(), options=options, log=lambda message: None)
+    return {(c.assignment, c.case): c for c in checks}
 
 
-def _tests_of(assignment, answer_id):
-    return answer_test_cells(assignment)[answer_id]
-
-
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_solution_scores_full_marks(graded_class, assignment):
-    for grade_id, points in _test_cells(assignment).items():
-        row = graded_class["cells"][("solution", assignment, grade_id)]
-        assert row["status"] == "passed", f"{grade_id}: {row['detail']}"
-        assert float(row["score"]) == points
+def _explain(check):
+    return f"expected: {check.expected}; got: {check.caught_by}"
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_untouched_release_scores_zero(graded_class, assignment):
-    for grade_id in _test_cells(assignment):
-        row = graded_class["cells"][("release", assignment, grade_id)]
-        assert float(row["score"]) == 0, f"{grade_id} gives points for an empty answer"
-        assert row["status"] == "failed"
+def test_solution_scores_full_marks(proof, assignment):
+    check = proof[(assignment, "solution")]
+    assert check.ok, _explain(check)
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_untouched_release_scores_zero(proof, assignment):
+    check = proof[(assignment, "release")]
+    assert check.ok, _explain(check)
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
@@ -52,32 +54,24 @@ RIGHT_CASES = [(a, r) for a, rs in RIGHT.items() if a in ASSIGNMENTS for r in rs
 
 
 @pytest.mark.parametrize("assignment,wrong", WRONG_CASES, ids=[w.key for _, w in WRONG_CASES])
-def test_known_wrong_answer_loses_points(graded_class, assignment, wrong):
-    student = f"wrong_{wrong.key}"
-    rows = [graded_class["cells"][(student, assignment, t)] for t in _tests_of(assignment, wrong.grade_id)]
-    lost = sum(float(r["max_score"]) - float(r["score"]) for r in rows)
-    assert lost > 0, f"{wrong.key} still gets full marks on {[r['grade_id'] for r in rows]}"
-    if wrong.hint:
-        details = " | ".join(r["detail"] for r in rows)
-        assert wrong.hint in details, f"the feedback should name the mistake ({wrong.hint!r}); got: {details}"
+def test_known_wrong_answer_loses_points_in_its_own_cell_only_and_is_named(proof, assignment, wrong):
+    check = proof[(assignment, f"wrong:{wrong.key}")]
+    assert check.caught_by and not check.caught_by.startswith(" |"), f"{wrong.key} still gets full marks"
+    assert check.isolated, f"{wrong.key} costs points in other cells too: {check.caught_by}"
+    assert wrong.hint, f"{wrong.key} has no hint: say what the message must name"
+    assert check.named, f"the feedback should name the mistake ({wrong.hint!r}); got: {check.caught_by}"
 
 
 @pytest.mark.parametrize("assignment,right", RIGHT_CASES, ids=[r.key for _, r in RIGHT_CASES])
-def test_correct_alternative_keeps_full_marks(graded_class, assignment, right):
-    for grade_id in _test_cells(assignment):
-        row = graded_class["cells"][(f"right_{right.key}", assignment, grade_id)]
-        assert row["status"] == "passed", f"{right.key} loses points on {grade_id}: {row['detail']}"
+def test_correct_alternative_keeps_full_marks(proof, assignment, right):
+    check = proof[(assignment, f"right:{right.key}")]
+    assert check.ok, f"{right.key} loses points: {check.caught_by}"
 
 
 @pytest.mark.parametrize("assignment", sorted(set(HANGS) & set(ASSIGNMENTS)))
-def test_a_cell_that_never_finishes_costs_only_its_tests(graded_class, assignment):
-    hung_tests = _tests_of(assignment, HANGS[assignment].grade_id)
-    for grade_id in _test_cells(assignment):
-        row = graded_class["cells"][("hangs", assignment, grade_id)]
-        if grade_id in hung_tests:
-            assert row["status"] == "failed", f"{grade_id} should fail after the timeout"
-        else:
-            assert row["status"] == "passed", f"{grade_id} should still pass: {row['detail']}"
+def test_a_cell_that_never_finishes_costs_only_its_tests(proof, assignment):
+    check = proof[(assignment, f"hangs:{HANGS[assignment].key}")]
+    assert check.ok, _explain(check)
 
 
 def test_sample_class_grades_as_described(graded_class):

@@ -51,8 +51,8 @@ def test_self_check_reports_catches_and_misses(tmp_path):
     assert proc.returncode == 1, proc.stderr[-2000:]
     assert "(solution: full marks)" in out and "(release: zero)" in out
     row = next(line for line in out.splitlines() if line.startswith("01_chain_rule") and "dh_dx_answer" in line)
-    assert row.split()[2:4] == ["1/2", "1/2"] and row.split()[4] == "dh_dx_tests"
+    assert row.split()[2:6] == ["1/2", "2/2", "1/2", "1/2"] and row.split()[6] == "dh_dx_tests"
     assert "no_inner" in out and "dh_dx_tests: `dh_dx(1.5)` is wrong" in out
-    assert "MISS 01_chain_rule dh_dx_answer wrong:secretly_right: expected loses points" in out
+    assert "MISS 01_chain_rule dh_dx_answer wrong:secretly_right: expected loses points in its own tests only" in out
     assert "MISS 01_chain_rule dh_dx_answer right:secretly_wrong: expected keeps full marks; dh_dx_tests" in out
     assert "MISS 01_chain_rule dk_dx_answer wrong:(none)" in out, "cells without a known wrong answer are misses"
