@@ -68,3 +68,12 @@ def test_solutions_sit_inside_function_bodies(path):
             assert any(line.startswith("def ") for line in lines[:begin]), \
                 f"{notebooks.nbgrader_meta(cell)['grade_id']}: put the solution markers inside the function"
             assert lines[begin].startswith("    "), "the markers should be indented into the body"
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=IDS)
+def test_test_cells_read_only_what_the_judge_has(path):
+    """Rules 1 and 2 of course/README.md: test cells read names of given cells, of answer cells and
+    their own, and assign no name of the notebook (so they run unchanged in the judge)."""
+    from autograder.cells import check_test_cells
+    problems = check_test_cells(notebooks.read(path))
+    assert not problems, "\n".join(f"{p.grade_id}: {p.message}" for p in problems)
