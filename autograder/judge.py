@@ -57,11 +57,12 @@ class TestOutcome:
 
 class Remote:
     """An object of the student's that stays in their process; call it, or read and set its attributes."""
-    __slots__ = ("_judge", "_target", "_type", "_callable", "_generation")
+    __slots__ = ("_judge", "_target", "_type", "_callable", "_generation", "_label")
 
-    def __init__(self, judge, target, type_name, is_callable, generation):
+    def __init__(self, judge, target, type_name, is_callable, generation, label=""):
         for name, value in (("_judge", judge), ("_target", target), ("_type", type_name),
-                            ("_callable", is_callable), ("_generation", generation)):
+                            ("_callable", is_callable), ("_generation", generation),
+                            ("_label", label or target.get("name") or "")):
             object.__setattr__(self, name, value)
 
     def __call__(self, *args, **kwargs):
@@ -70,7 +71,10 @@ class Remote:
     def __getattr__(self, name):
         if name.startswith("__") and name.endswith("__"):
             raise AttributeError(name)
-        return self._judge.request("getattr", self, name)
+        value = self._judge.request("getattr", self, name)
+        if isinstance(value, Remote) and not value._label:     # name it for messages: net.forward_pass
+            object.__setattr__(value, "_label", f"{self._label or self._type}.{name}")
+        return value
 
     def __setattr__(self, name, value):
         self._judge.request("setattr", self, name, value)
@@ -94,8 +98,7 @@ class Remote:
         return self
 
     def __repr__(self):
-        name = self._target.get("name") if self._target.get("t") == "global" else None
-        return f"<the student's {self._type}{' ' + name if name else ''}>"
+        return f"<the student's {self._type}{' ' + self._label if self._label else ''}>"
 
 
 SHARED_OPERATIONS = {
@@ -375,8 +378,7 @@ def _student_exception(reply, call):
 
 def _describe(op, remote, args):
     """`relu(array of shape (2, 3))`, `net.params`: what the test did, for messages."""
-    what = repr(remote).removeprefix("<the student's ").removesuffix(">")
-    name = what.split()[-1] if " " in what else what
+    name = remote._label or f"the {remote._type}"
     if op == "call":
         shown = [_short(a) for a in args[0]] + [f"{k}={_short(v)}" for k, v in args[1].items()]
         return f"{name}({', '.join(shown)})"

@@ -382,6 +382,14 @@ class Checks:
 
 
 def _failure_text(error):
+    """What a failed part says: the check's message, or what the student's code raised.
+
+    When the course's grader calls the student's code from outside their process,
+    the exception it raises carries the grader's description in `student_message`.
+    """
+    described = getattr(error, "student_message", None)
+    if described:
+        return str(described)
     text = str(error) or type(error).__name__
     return text if isinstance(error, AssertionError) else f"{type(error).__name__}: {text}"
 
