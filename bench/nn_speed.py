@@ -123,7 +123,7 @@ def train_course(NN, relu_pair, data, sizes, seed, epochs, batch_size, lr):
     net = NN(sizes, relu_pair, SOFTMAX_FUSED, CROSS_ENTROPY_FUSED, seed=seed)
     initial = {k: v.copy() for k, v in net.params.items()}
     order = np.random.default_rng(seed)
-    n, out = len(X), net.L - 1
+    n, out = len(X), net.L
     losses = []
     start = time.perf_counter()
     for _ in range(epochs):
@@ -135,7 +135,7 @@ def train_course(NN, relu_pair, data, sizes, seed, epochs, batch_size, lr):
             coef = net.forward_pass(xb, training=True)
             total += cross_entropy(coef[f"x{out}"], yb) * len(batch)  # as scikit-learn does
             grads = net.backward_pass(xb, yb, coef)
-            for l in range(1, net.L):
+            for l in range(1, net.L + 1):
                 net.params[f"W{l}"] -= lr * grads[f"dW{l}"]
                 net.params[f"b{l}"] -= lr * grads[f"db{l}"]
         losses.append(total / n)

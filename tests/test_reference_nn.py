@@ -118,7 +118,8 @@ def test_binary_cross_entropy_is_finite_for_certain_outputs():
 
 def test_shapes_and_initialisation():
     model = nn.NN([3, 5, 2], RELU, SIGMOID, BCE, seed=7)
-    assert model.L == 3
+    assert model.L == 2  # the index of the output layer
+    assert model.activations[0] is None and model.activations[1] is RELU and model.activations[2] is SIGMOID
     assert sorted(model.params) == ["W1", "W2", "b1", "b2"]
     assert model.params["W1"].shape == (3, 5) and model.params["b1"].shape == (1, 5)
     assert model.params["W2"].shape == (5, 2) and model.params["b2"].shape == (1, 2)
@@ -138,6 +139,16 @@ def test_initialize_parameters_returns_and_sets_params():
     params = model.initialize_parameters([2, 3, 1], np.random.default_rng(5))
     assert params is model.params
     np.testing.assert_array_equal(params["W1"], np.random.default_rng(5).normal(0, 1, size=(2, 3)))
+
+
+def test_given_params_are_copied_and_skip_the_initialisation():
+    params = {"W1": np.ones((2, 3)), "b1": np.zeros((1, 3)), "W2": np.ones((3, 1)), "b2": np.zeros((1, 1))}
+    model = nn.NN([2, 3, 1], RELU, SIGMOID, BCE, params=params)
+    assert sorted(model.params) == sorted(params)
+    model.params["W1"][0, 0] = 5.0
+    assert params["W1"][0, 0] == 1.0
+    X = np.array([[1.0, 2.0]])
+    np.testing.assert_allclose(model.forward_pass(X, training=True)["z2"], [[(5 + 2) + 3 + 3]])  # the changed W1
 
 
 def test_forward_pass_output_and_cache():
@@ -302,7 +313,7 @@ def test_reference_agrees_with_05_solution(solution_05, dims, hidden, output, lo
     theirs = ns["NN"](dims, their_hidden, translate(output), translate_loss(loss), seed=0)
     ours = _with_random_biases(nn.NN(dims, hidden, output, loss, seed=21), 22)
     theirs.params = {k: v.copy() for k, v in ours.params.items()}
-    assert theirs.L == ours.L == len(dims)
+    assert theirs.L == ours.L == len(dims) - 1
 
     X, Y = _case(dims, target, 23)
     np.testing.assert_allclose(theirs.forward_pass(X), ours.forward_pass(X), rtol=1e-10, atol=1e-12,
