@@ -88,6 +88,24 @@ class Remote:
     def __iter__(self):
         return iter(self._judge.request("iterate", self))
 
+    def _arithmetic(self, name, other=None, reflected=False):
+        return self._judge.request("arithmetic", self, name, other, reflected)
+
+    __add__ = lambda self, other: self._arithmetic("add", other)                          # noqa: E731
+    __radd__ = lambda self, other: self._arithmetic("add", other, True)                   # noqa: E731
+    __sub__ = lambda self, other: self._arithmetic("sub", other)                          # noqa: E731
+    __rsub__ = lambda self, other: self._arithmetic("sub", other, True)                   # noqa: E731
+    __mul__ = lambda self, other: self._arithmetic("mul", other)                          # noqa: E731
+    __rmul__ = lambda self, other: self._arithmetic("mul", other, True)                   # noqa: E731
+    __truediv__ = lambda self, other: self._arithmetic("truediv", other)                  # noqa: E731
+    __rtruediv__ = lambda self, other: self._arithmetic("truediv", other, True)           # noqa: E731
+    __pow__ = lambda self, other: self._arithmetic("pow", other)                          # noqa: E731
+    __rpow__ = lambda self, other: self._arithmetic("pow", other, True)                   # noqa: E731
+    __matmul__ = lambda self, other: self._arithmetic("matmul", other)                    # noqa: E731
+    __rmatmul__ = lambda self, other: self._arithmetic("matmul", other, True)             # noqa: E731
+    __neg__ = lambda self: self._arithmetic("neg")                                        # noqa: E731
+    __abs__ = lambda self: self._arithmetic("abs")                                        # noqa: E731
+
     def __len__(self):
         return self._judge.request("len", self)
 
@@ -101,7 +119,7 @@ class Remote:
         return f"<the student's {self._type}{' ' + self._label if self._label else ''}>"
 
 
-SHARED_OPERATIONS = {
+SHARED_OPERATIONS = {  # what the student's code may do with the test's things (see sandboxed/agent.py)
     "call": lambda target, args, kwargs: target(*args, **kwargs),
     "getattr": getattr,
     "setattr": setattr,
@@ -384,6 +402,8 @@ def _describe(op, remote, args):
         return f"{name}({', '.join(shown)})"
     if op in ("getattr", "setattr"):
         return f"{name}.{args[0]}"
+    if op == "arithmetic":
+        return f"{name} {args[0]} {_short(args[1])}" if args[1] is not None else f"{args[0]}({name})"
     return f"{name}[{_short(args[0]) if args else ''}]"
 
 
