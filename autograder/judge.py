@@ -17,6 +17,7 @@ computed here; nothing of it is read from the student's process.
 import ast
 import builtins
 import contextlib
+import copy
 import io
 import math
 import signal
@@ -152,6 +153,7 @@ class Judge:
         self.given_classes = set()        # classes defined by given cells
         self.given_modules = set()        # modules the given cells imported from the assignment's files
         self.files_folder = files_folder
+        self.given_data = {}              # name -> a copy of the data a given cell made (see _keep_given_data)
         self.codec = wire.Codec(other=self._send_as, tagged=self._receive_as)
         self.deadline = None
         for hook in self.file_hooks:
@@ -296,6 +298,7 @@ class Judge:
             with _quiet(), _alarm(self.cell_timeout + 30):
                 _execute(source, self.namespace, "<given cell>")
             self._note_given_classes(source)
+            self._keep_given_data(source)
         except (KernelDied, JudgeStuck):
             raise
         except BaseException as exc:  # noqa: BLE001  a given cell that fails in the judge hurts only its tests
@@ -304,6 +307,24 @@ class Judge:
             self.deadline = None
             _close_figures()
         return ""
+
+    def _keep_given_data(self, source):
+        """Remember the data a given cell made; every test starts from this copy again.
+
+        A student's function may change the arrays it is given; without this, a
+        test that passed given data would leave it changed for every later test.
+        """
+        for name in cells.bound_names(source):
+            value = self.namespace.get(name)
+            if type(value) in (np.ndarray, list, dict, set):
+                try:
+                    self.given_data[name] = copy.deepcopy(value)
+                except Exception:  # something that cannot be copied is left as it is
+                    self.given_data.pop(name, None)
+
+    def _fresh_given_data(self):
+        for name, value in self.given_data.items():
+            self.namespace[name] = copy.deepcopy(value)
 
     def _note_given_classes(self, source):
         """Classes of given cells and modules of the assignment's files: sent to the student by copy."""
@@ -319,6 +340,7 @@ class Judge:
         """Run a test cell and decide: passed, partial (a score from its last value) or failed."""
         self.deadline = time.monotonic() + self.cell_timeout
         printed = io.StringIO()
+        self._fresh_given_data()
         try:
             self._bind_student_names(source)
             with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed), \

@@ -7,11 +7,26 @@ tiny step h, watch how the loss changes, and divide.
     loss(x + h) - loss(x - h)
     -------------------------   ~=   d loss / d x
               2 h
+
+How to read the relative error between the two (the course's one set of
+thresholds, in float64 with h = 1e-5; `verdict` applies them):
+
+    below CORRECT_BELOW = 1e-7        "correct"     the two agree as well as central
+                                                    differences can
+    from 1e-7 to BUG_ABOVE = 1e-4     "suspicious"  look closer: a kink such as ReLU at 0
+                                                    within h of a receptor can do this,
+                                                    and so can a bug that touches few entries
+    above 1e-4 (or nan)               "bug"         the analytic gradient is wrong
 """
 
 import numpy as np
 
-__all__ = ["relative_error", "numerical_gradient", "check_gradients", "verdict"]
+__all__ = ["relative_error", "numerical_gradient", "check_gradients", "verdict",
+           "CORRECT_BELOW", "BUG_ABOVE", "VERDICTS"]
+
+CORRECT_BELOW = 1e-7
+BUG_ABOVE = 1e-4
+VERDICTS = ("correct", "suspicious", "bug")
 
 
 def relative_error(a, b) -> float:
@@ -79,14 +94,15 @@ def numerical_gradient(f, x, h=1e-5) -> np.ndarray:
 
 
 def verdict(rel_err) -> str:
-    """A short, human verdict on a relative error between two gradients."""
-    if rel_err < 1e-7:
-        return "excellent"
-    if rel_err < 1e-5:
-        return "fine"
-    if rel_err < 1e-3:
-        return "suspicious (kinks such as ReLU at 0 can cause this)"
-    return "wrong"  # also for nan
+    """The verdict on a relative error: "correct", "suspicious" or "bug", by the thresholds above."""
+    if rel_err < CORRECT_BELOW:
+        return "correct"
+    if rel_err <= BUG_ABOVE:
+        return "suspicious"
+    return "bug"  # also for nan
+
+
+_ADVICE = {"suspicious": "  (look closer: kinks such as ReLU at 0 can do this)"}
 
 
 def _validate_grads(params, grads):
@@ -128,5 +144,6 @@ def check_gradients(loss, params, grads, h=1e-5, verbose=True) -> dict:
     if verbose:
         width = max((len(str(name)) for name in errors), default=0)
         for name, err in errors.items():
-            print(f"{name:<{width}}  relative error {err:.1e}  {verdict(err)}")
+            word = verdict(err)
+            print(f"{name:<{width}}  relative error {err:.1e}  {word}{_ADVICE.get(word, '')}")
     return errors

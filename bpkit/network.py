@@ -1,10 +1,11 @@
 """Diagrams of small fully connected networks, with their numbers written in.
 
-Layers are drawn left to right; layer 0 holds the inputs. Every neuron of
-layers 1..L has a *receptor* box attached to its left: the place where the
-weighted signals arrive and are summed into the pre-activation z. Edges
-carry the weights (or other per-weight numbers, such as gradients), coloured
-by sign and drawn wider for larger magnitudes.
+Layers are drawn left to right, numbered 0 (the inputs) to L, the output
+layer; L is also the number of weight matrices (L = 3 for [2, 3, 2, 1]).
+Every neuron of layers 1..L has a *receptor* box attached to its left: the
+place where the weighted signals arrive and are summed into the
+pre-activation z. Edges carry the weights (or other per-weight numbers, such
+as gradients), coloured by sign and drawn wider for larger magnitudes.
 
 Conventions (the course's): `weights[l-1]` is W^(l), of shape (n_{l-1}, n_l),
 and its entry [i, j] is w^(l)_{i+1, j+1}, the weight linking neuron i+1 of

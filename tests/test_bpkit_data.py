@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from bpkit.data import worked_example_2321
-from bpkit.gradcheck import check_gradients
+from bpkit.gradcheck import BUG_ABOVE, CORRECT_BELOW, check_gradients, verdict
 
 SHAPES = {
     "X": (10, 2), "Y": (10, 1),
@@ -87,7 +87,8 @@ def test_backprop_on_the_example_passes_check_gradients():
     }
     params = {name: p[name] for name in grads}
     errors = check_gradients(lambda: cost(p), params, grads, verbose=False)
-    assert max(errors.values()) < 1e-6
+    assert max(errors.values()) < CORRECT_BELOW
+    assert {verdict(e) for e in errors.values()} == {"correct"}
 
     grads["b3"] = grads["b3"] * 2  # a deliberately wrong gradient
-    assert check_gradients(lambda: cost(p), params, grads, verbose=False)["b3"] > 1e-3
+    assert check_gradients(lambda: cost(p), params, grads, verbose=False)["b3"] > BUG_ABOVE

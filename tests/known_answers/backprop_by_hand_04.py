@@ -28,7 +28,7 @@ WRONG = [
            "    return (out['X3'][0] - y) * W3[0, 0] * (out['Z2'][0] > 0) * out['X1'][0]\n",
            hint="x^(1)_1 instead of x^(1)_2"),
     Answer("a04_w2_hard_coded_zero", "grad_w2_21_answer",
-           f"def grad_w2_21{_SIG}:\n    return 0.0\n"),
+           f"def grad_w2_21{_SIG}:\n    return 0.0\n", hint="its gate is open"),
     # ---- grad_w1_12: two paths
     Answer("a04_w1_only_path_through_z2_2", "grad_w1_12_answer",
            f"def grad_w1_12{_SIG}:\n    out = forward(x, W1, b1, W2, b2, W3, b3)\n"
@@ -72,6 +72,11 @@ WRONG = [
            "    return {'w2_32': d2[1] * out['X1'][2], 'w1_23': d1[2] * x[1], 'b3_1': e,\n"
            "            'b2_2': d2[1], 'b1_2': d2[0] * W2[1, 0] * (out['Z1'][1] > 0)}\n",
            hint="only one of the two paths"),
+    Answer("a04_more_missing_key", "more_gradients_answer",
+           f"def more_gradients{_SIG}:\n    out = forward(x, W1, b1, W2, b2, W3, b3)\n"
+           "    d3 = out['X3'] - y\n    d2 = (W3 @ d3) * (out['Z2'] > 0)\n    d1 = (W2 @ d2) * (out['Z1'] > 0)\n"
+           "    return {'w2_32': out['X1'][2] * d2[1], 'w1_23': x[1] * d1[2], 'b3_1': d3[0], 'b2_2': d2[1]}\n",
+           hint="should return the keys"),
     # ---- backward_one_sample
     Answer("a04_back_missing_gate", "backward_one_sample_answer",
            f"def backward_one_sample{_SIG}:\n    out = forward(x, W1, b1, W2, b2, W3, b3)\n"
@@ -128,7 +133,7 @@ WRONG = [
            "    return {'dW3': out['X2'].T @ D3, 'db3': D3.sum(0, keepdims=True),\n"
            "            'dW2': out['X1'].T @ D2, 'db2': D2.sum(0, keepdims=True),\n"
            "            'dW1': X.T @ D1, 'db1': D1.sum(0, keepdims=True)}\n",
-           hint="ReLU gate is missing"),
+           hint="ReLU gates are missing"),
     Answer("a04_grads_sign", "gradients_2321_answer",
            "def gradients_2321(X, Y, params):\n    out = forward(X, **params)\n"
            "    D3 = (Y - out['X3']) / len(X)\n    D2 = (D3 @ params['W3'].T) * (out['Z2'] > 0)\n"
@@ -137,13 +142,48 @@ WRONG = [
            "            'dW2': out['X1'].T @ D2, 'db2': D2.sum(0, keepdims=True),\n"
            "            'dW1': X.T @ D1, 'db1': D1.sum(0, keepdims=True)}\n",
            hint="sign error"),
+    Answer("a04_grads_mean_twice", "gradients_2321_answer",
+           "def gradients_2321(X, Y, params):\n    out = forward(X, **params)\n    n = len(X)\n"
+           "    D3 = (out['X3'] - Y) / n\n    D2 = (D3 @ params['W3'].T) * (out['Z2'] > 0)\n"
+           "    D1 = (D2 @ params['W2'].T) * (out['Z1'] > 0)\n"
+           "    return {'dW3': out['X2'].T @ D3 / n, 'db3': D3.mean(0, keepdims=True),\n"
+           "            'dW2': out['X1'].T @ D2 / n, 'db2': D2.mean(0, keepdims=True),\n"
+           "            'dW1': X.T @ D1 / n, 'db1': D1.mean(0, keepdims=True)}\n",
+           hint="1/n applied twice"),
+    Answer("a04_grads_db_flat", "gradients_2321_answer",
+           "def gradients_2321(X, Y, params):\n    out = forward(X, **params)\n"
+           "    D3 = (out['X3'] - Y) / len(X)\n    D2 = (D3 @ params['W3'].T) * (out['Z2'] > 0)\n"
+           "    D1 = (D2 @ params['W2'].T) * (out['Z1'] > 0)\n"
+           "    return {'dW3': out['X2'].T @ D3, 'db3': D3.sum(0),\n"
+           "            'dW2': out['X1'].T @ D2, 'db2': D2.sum(0),\n"
+           "            'dW1': X.T @ D1, 'db1': D1.sum(0)}\n",
+           hint="missing the row axis"),
+    Answer("a04_grads_takes_a_step", "gradients_2321_answer",
+           "def gradients_2321(X, Y, params):\n    out = forward(X, **params)\n"
+           "    D3 = (out['X3'] - Y) / len(X)\n    D2 = (D3 @ params['W3'].T) * (out['Z2'] > 0)\n"
+           "    D1 = (D2 @ params['W2'].T) * (out['Z1'] > 0)\n"
+           "    grads = {'dW3': out['X2'].T @ D3, 'db3': D3.sum(0, keepdims=True),\n"
+           "             'dW2': out['X1'].T @ D2, 'db2': D2.sum(0, keepdims=True),\n"
+           "             'dW1': X.T @ D1, 'db1': D1.sum(0, keepdims=True)}\n"
+           "    for name in params:\n        params[name] -= 0.01 * grads['d' + name]\n"
+           "    return grads\n",
+           hint="changed params"),
     # ---- diagnosis
     Answer("a04_diag_all_correct", "diagnosis_answer",
            "def diagnosis():\n    return {'A': 'correct', 'B': 'correct', 'C': 'correct', 'D': 'correct', 'E': 'correct'}\n",
-           hint="A: 2e-2"),
+           hint="a hundred times smaller h left it unchanged"),
     Answer("a04_diag_kink_is_a_bug", "diagnosis_answer",
            "def diagnosis():\n    return {'A': 'bug', 'B': 'suspicious', 'C': 'correct', 'D': 'bug', 'E': 'bug'}\n",
-           hint="ReLU kink"),
+           hint="what happened to the error when h shrank"),
+    Answer("a04_diag_b_is_a_bug", "diagnosis_answer",
+           "def diagnosis():\n    return {'A': 'bug', 'B': 'bug', 'C': 'correct', 'D': 'bug', 'E': 'correct'}\n",
+           hint="Place 4.0e-06 among the thresholds"),
+    Answer("a04_diag_c_suspicious", "diagnosis_answer",
+           "def diagnosis():\n    return {'A': 'bug', 'B': 'suspicious', 'C': 'suspicious', 'D': 'bug', 'E': 'correct'}\n",
+           hint="compare them with CORRECT_BELOW"),
+    Answer("a04_diag_missing_letter", "diagnosis_answer",
+           "def diagnosis():\n    return {'A': 'bug', 'B': 'suspicious', 'C': 'correct', 'D': 'bug'}\n",
+           hint="should have the keys 'A' to 'E'"),
     Answer("a04_diag_unknown_word", "diagnosis_answer",
            "def diagnosis():\n    return {'A': 'bug', 'B': 'kink', 'C': 'ok', 'D': 'bug', 'E': 'ok'}\n",
            hint="use one of"),
