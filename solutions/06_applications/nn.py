@@ -7,12 +7,13 @@ this one).
 
 Conventions
 -----------
-* One sample per row: X has shape (n, n_0), the output has shape (n, n_{L-1}).
-* ``layers_dims = [n_0, n_1, ..., n_{L-1}]`` lists the layer widths, inputs
-  first; ``self.L = len(layers_dims)``, so the network has L - 1 weight layers.
+* One sample per row: X has shape (n, n_0), the output has shape (n, n_L).
+* ``layers_dims = [n_0, n_1, ..., n_L]`` lists the layer widths, inputs
+  first; ``self.L = len(layers_dims) - 1`` is the index of the output layer,
+  which is also the number of weight matrices (the 2-3-2-1 network has L = 3).
 * ``W{l}`` has shape (n_{l-1}, n_l) and ``b{l}`` has shape (1, n_l), for
-  l = 1, ..., L - 1; the receptors are z_l = x_{l-1} @ W{l} + b{l} and the
-  neurons x_l = a_l(z_l).
+  l = 1, ..., L; the receptors are z_l = x_{l-1} @ W{l} + b{l} and the
+  neurons x_l = a_l(z_l), with the activation ``self.activations[l]``.
 * An activation is a dict {'activation': f, 'derivative': f_prime}; both act
   element-wise and the derivative takes the pre-activation z.
 * A loss is a dict {'loss': J, 'derivative': dJ}, called as J(y_hat, Y) and
@@ -112,34 +113,40 @@ def binary_cross_entropy_derivative(y_hat, Y):
 class NN:
     """A fully connected network trained by backpropagation.
 
-    NN(layers_dims, activation_hidden, activation_output, loss_function, seed=None)
+    NN(layers_dims, activation_hidden, activation_output, loss_function, seed=None, params=None)
 
     activation_hidden: one activation dict for every hidden layer, or a list
-    with one dict per hidden layer (len(layers_dims) - 2 of them).
-    activation_output: the activation dict of the last layer.
+    with one dict per hidden layer (L - 1 of them).
+    activation_output: the activation dict of the output layer L.
     loss_function: {'loss': J, 'derivative': dJ}.
     seed: for the random initial weights (np.random.default_rng(seed)).
+    params: optional starting weights and biases {'W1': ..., 'b1': ..., ...},
+    copied; without them initialize_parameters draws them.
     """
 
-    def __init__(self, layers_dims, activation_hidden, activation_output, loss_function, seed=None):
+    def __init__(self, layers_dims, activation_hidden, activation_output, loss_function, seed=None,
+                 params=None):
         self.layers_dims = [int(n) for n in layers_dims]
         if len(self.layers_dims) < 2 or min(self.layers_dims) < 1:
             raise ValueError(f"layers_dims needs at least two positive sizes, got {layers_dims}")
-        self.L = len(self.layers_dims)
-        n_hidden = self.L - 2
+        self.L = len(self.layers_dims) - 1  # the output layer; layers 0 (inputs) to L
+        n_hidden = self.L - 1
         if isinstance(activation_hidden, dict):
             hidden = [activation_hidden] * n_hidden
         else:
             hidden = list(activation_hidden)
             if len(hidden) != n_hidden:
                 raise ValueError(f"{n_hidden} hidden layer(s) but {len(hidden)} hidden activations")
-        # self.activations[l - 1] belongs to layer l (l = 1, ..., L - 1).
-        self.activations = hidden + [activation_output]
+        # self.activations[l] belongs to layer l (l = 1, ..., L); the inputs have none.
+        self.activations = [None] + hidden + [activation_output]
         self.activation_hidden = activation_hidden
         self.activation_output = activation_output
         self.loss_function = loss_function
         self.rng = np.random.default_rng(seed)
-        self.params = self.initialize_parameters(self.layers_dims, self.rng)
+        if params is None:
+            self.params = self.initialize_parameters(self.layers_dims, self.rng)
+        else:
+            self.params = {name: np.array(value, dtype=float) for name, value in params.items()}
 
     def initialize_parameters(self, layers_dims, rng):
         """He initialisation: W{l} ~ Normal(0, 2 / n_{l-1}), b{l} = 0. Sets and returns self.params."""
@@ -155,25 +162,24 @@ class NN:
         """The output for X (n, n_0); with training=True the dict {'x0', 'z1', 'x1', ...} of all layers."""
         x = np.asarray(X, dtype=float)
         cache = {"x0": x}
-        for l in range(1, self.L):
+        for l in range(1, self.L + 1):
             z = x @ self.params[f"W{l}"] + self.params[f"b{l}"]
-            x = self.activations[l - 1]["activation"](z)
+            x = self.activations[l]["activation"](z)
             cache[f"z{l}"], cache[f"x{l}"] = z, x
         return cache if training else x
 
     def backward_pass(self, X, Y, coef):
-        """Gradients of the mean loss: {'dZ{l}', 'dW{l}', 'db{l}'} for l = L-1, ..., 1.
+        """Gradients of the mean loss: {'dZ{l}', 'dW{l}', 'db{l}'} for l = L, ..., 1.
 
         coef is the dict returned by forward_pass(X, training=True). Nothing
         is changed: neither the parameters nor coef.
         """
-        last = self.L - 1
-        y_hat = coef[f"x{last}"]
+        y_hat = coef[f"x{self.L}"]
         Y = np.reshape(np.asarray(Y, dtype=float), y_hat.shape)
         grads = {}
-        dX = self.loss_function["derivative"](y_hat, Y)  # dJ/dx_last, already / n
-        for l in range(last, 0, -1):
-            dZ = dX * self.activations[l - 1]["derivative"](coef[f"z{l}"])
+        dX = self.loss_function["derivative"](y_hat, Y)  # dJ/dx_L, already / n
+        for l in range(self.L, 0, -1):
+            dZ = dX * self.activations[l]["derivative"](coef[f"z{l}"])
             grads[f"dZ{l}"] = dZ
             grads[f"dW{l}"] = coef[f"x{l - 1}"].T @ dZ
             grads[f"db{l}"] = np.sum(dZ, axis=0, keepdims=True)
@@ -186,12 +192,12 @@ class NN:
         report_every = max(1, n_it // 10)
         for it in range(n_it):
             coef = self.forward_pass(X, training=True)
-            loss = self.loss_function["loss"](coef[f"x{self.L - 1}"], Y)
+            loss = self.loss_function["loss"](coef[f"x{self.L}"], Y)
             history.append(loss)
             if verbose and (it % report_every == 0 or it == n_it - 1):
                 print(f"iteration {it:>6}  loss {loss:.6f}")
             grads = self.backward_pass(X, Y, coef)
-            for l in range(1, self.L):
+            for l in range(1, self.L + 1):
                 self.params[f"W{l}"] = self.params[f"W{l}"] - learning_rate * grads[f"dW{l}"]
                 self.params[f"b{l}"] = self.params[f"b{l}"] - learning_rate * grads[f"db{l}"]
         return history

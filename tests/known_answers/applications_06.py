@@ -3,6 +3,30 @@ from known_answers import Answer
 
 ASSIGNMENT = "06_applications"
 
+
+_FIT = """
+def fit(model, X, Y, epochs, batch_size, learning_rate, rng, batches=None):
+    batches = minibatches if batches is None else batches
+    history = []
+    for _ in range(epochs):
+        {record_before}
+        {loop}
+            coef = model.forward_pass(X_batch, training=True)
+            grads = model.backward_pass(X_batch, Y_batch, coef)
+            for name in {names}:
+                model.params[name] = model.params[name] - {step}
+        {record_after}
+    return history
+"""
+
+
+def _fit(loop="for X_batch, Y_batch in batches(X, Y, batch_size, rng):", step="learning_rate * grads['d' + name]",
+         names="list(model.params)", loss='model.loss_function["loss"](model.forward_pass(X), Y)', record_first=False):
+    """A fit answer with one part changed."""
+    record = f"history.append({loss})"
+    return _FIT.format(loop=loop, step=step, names=names, record_before=record if record_first else "",
+                       record_after="" if record_first else record)
+
 WRONG = [
     # ---------------------------------------------------------------- predict
     Answer("a06_predict_probabilities", "predict_answer", '''
@@ -29,7 +53,14 @@ def predict(model, X):
     if output.shape[1] == 1:
         return (output[:, 0] >= 0.5).astype(int)
     return np.argmax(output, axis=0)
-'''),
+''', hint="axis=0"),
+    Answer("a06_predict_strict_threshold", "predict_answer", '''
+def predict(model, X):
+    output = model.forward_pass(X)
+    if output.shape[1] == 1:
+        return (output[:, 0] > 0.5).astype(int)
+    return np.argmax(output, axis=1)
+''', hint="> 0.5 instead of >= 0.5"),
     # ---------------------------------------------------------------- accuracy
     Answer("a06_accuracy_correct_over_incorrect", "accuracy_answer", '''
 def accuracy(y_pred, y_true):
@@ -45,6 +76,10 @@ def accuracy(y_pred, y_true):
 def accuracy(y_pred, y_true):
     return float(np.mean(np.ravel(y_pred) != np.ravel(y_true)))
 ''', hint="error rate"),
+    Answer("a06_accuracy_count", "accuracy_answer", '''
+def accuracy(y_pred, y_true):
+    return int(np.sum(np.ravel(y_pred) == np.ravel(y_true)))
+''', hint="not divided by the number of samples"),
     # ---------------------------------------------------------------- standardize
     Answer("a06_standardize_test_statistics", "standardize_answer", '''
 def standardize(X_train, X_test):
@@ -64,97 +99,74 @@ def standardize(X_train, X_test):
     X_test -= mean
     X_test /= std
     return X_train, X_test
-''', hint="must not modify"),
+''', hint="changed its inputs"),
     # ---------------------------------------------------------------- minibatches
     Answer("a06_minibatches_drop_last", "minibatches_answer", '''
-def minibatches(n, batch_size, rng):
-    order = rng.permutation(n)
-    return [order[i:i + batch_size] for i in range(0, n - batch_size + 1, batch_size)]
+def minibatches(X, Y, batch_size, rng):
+    order = rng.permutation(len(X))
+    for start in range(0, len(X) - batch_size + 1, batch_size):
+        idx = order[start:start + batch_size]
+        yield X[idx], Y[idx]
 ''', hint="the last, smaller batch is missing"),
     Answer("a06_minibatches_no_shuffle", "minibatches_answer", '''
-def minibatches(n, batch_size, rng):
-    order = np.arange(n)
-    return [order[i:i + batch_size] for i in range(0, n, batch_size)]
+def minibatches(X, Y, batch_size, rng):
+    for start in range(0, len(X), batch_size):
+        yield X[start:start + batch_size], Y[start:start + batch_size]
 ''', hint="no shuffling"),
     Answer("a06_minibatches_seed_tutorial", "minibatches_answer", '''
-def minibatches(n, batch_size, rng):
-    order = rng.permutation(n)
-    i, num_batches = 0, int(n / batch_size)
-    batches = []
+def minibatches(X, Y, batch_size, rng):
+    order = rng.permutation(len(X))
+    i, num_batches = 0, int(len(X) / batch_size)
     for i in range(num_batches - 1):
-        batches.append(order[i * batch_size:(i + 1) * batch_size])
-    batches.append(order[(i + 1) * batch_size:])
-    return batches
-'''),
+        idx = order[i * batch_size:(i + 1) * batch_size]
+        yield X[idx], Y[idx]
+    idx = order[(i + 1) * batch_size:]
+    yield X[idx], Y[idx]
+''', hint="larger than batch_size"),
+    Answer("a06_minibatches_targets_in_order", "minibatches_answer", '''
+def minibatches(X, Y, batch_size, rng):
+    order = rng.permutation(len(X))
+    for start in range(0, len(X), batch_size):
+        yield X[order[start:start + batch_size]], Y[start:start + batch_size]
+''', hint="not the targets of the rows of X_batch"),
+    Answer("a06_minibatches_indices", "minibatches_answer", '''
+def minibatches(X, Y, batch_size, rng):
+    order = rng.permutation(len(X))
+    return [order[start:start + batch_size] for start in range(0, len(X), batch_size)]
+''', hint="not the indices"),
+    Answer("a06_minibatches_own_generator", "minibatches_answer", '''
+def minibatches(X, Y, batch_size, rng):
+    order = np.random.default_rng(0).permutation(len(X))
+    for start in range(0, len(X), batch_size):
+        idx = order[start:start + batch_size]
+        yield X[idx], Y[idx]
+''', hint="should draw a new permutation from rng"),
+    Answer("a06_minibatches_returns_none", "minibatches_answer", '''
+def minibatches(X, Y, batch_size, rng):
+    order = rng.permutation(len(X))
+    batches = []
+    for start in range(0, len(X), batch_size):
+        idx = order[start:start + batch_size]
+        batches.append((X[idx], Y[idx]))
+''', hint="returned None"),
     # ---------------------------------------------------------------- fit
-    Answer("a06_fit_no_shuffle", "fit_answer", '''
-def fit(model, X, Y, epochs, batch_size, learning_rate, rng):
-    history = []
-    for _ in range(epochs):
-        for start in range(0, len(X), batch_size):
-            idx = np.arange(start, min(start + batch_size, len(X)))
-            coef = model.forward_pass(X[idx], training=True)
-            grads = model.backward_pass(X[idx], Y[idx], coef)
-            for l in range(1, model.L):
-                model.params[f"W{l}"] = model.params[f"W{l}"] - learning_rate * grads[f"dW{l}"]
-                model.params[f"b{l}"] = model.params[f"b{l}"] - learning_rate * grads[f"db{l}"]
-        history.append(model.loss_function["loss"](model.forward_pass(X), Y))
-    return history
-''', hint="no shuffling"),
-    Answer("a06_fit_drops_last_batch", "fit_answer", '''
-def fit(model, X, Y, epochs, batch_size, learning_rate, rng):
-    history = []
-    for _ in range(epochs):
-        for idx in minibatches(len(X), batch_size, rng):
-            if len(idx) < batch_size:
-                continue
-            coef = model.forward_pass(X[idx], training=True)
-            grads = model.backward_pass(X[idx], Y[idx], coef)
-            for l in range(1, model.L):
-                model.params[f"W{l}"] = model.params[f"W{l}"] - learning_rate * grads[f"dW{l}"]
-                model.params[f"b{l}"] = model.params[f"b{l}"] - learning_rate * grads[f"db{l}"]
-        history.append(model.loss_function["loss"](model.forward_pass(X), Y))
-    return history
-''', hint="the last, smaller batch is dropped"),
-    Answer("a06_fit_summed_gradient", "fit_answer", '''
-def fit(model, X, Y, epochs, batch_size, learning_rate, rng):
-    history = []
-    for _ in range(epochs):
-        for idx in minibatches(len(X), batch_size, rng):
-            coef = model.forward_pass(X[idx], training=True)
-            grads = model.backward_pass(X[idx], Y[idx], coef)
-            for l in range(1, model.L):
-                model.params[f"W{l}"] = model.params[f"W{l}"] - learning_rate * len(idx) * grads[f"dW{l}"]
-                model.params[f"b{l}"] = model.params[f"b{l}"] - learning_rate * len(idx) * grads[f"db{l}"]
-        history.append(model.loss_function["loss"](model.forward_pass(X), Y))
-    return history
-''', hint="summed gradient"),
-    Answer("a06_fit_batch_loss_history", "fit_answer", '''
-def fit(model, X, Y, epochs, batch_size, learning_rate, rng):
-    history = []
-    for _ in range(epochs):
-        for idx in minibatches(len(X), batch_size, rng):
-            coef = model.forward_pass(X[idx], training=True)
-            grads = model.backward_pass(X[idx], Y[idx], coef)
-            for l in range(1, model.L):
-                model.params[f"W{l}"] = model.params[f"W{l}"] - learning_rate * grads[f"dW{l}"]
-                model.params[f"b{l}"] = model.params[f"b{l}"] - learning_rate * grads[f"db{l}"]
-            batch_loss = model.loss_function["loss"](coef[f"x{model.L - 1}"], Y[idx])
-        history.append(batch_loss)
-    return history
-''', hint="the last mini-batch"),
-    Answer("a06_fit_no_bias_update", "fit_answer", '''
-def fit(model, X, Y, epochs, batch_size, learning_rate, rng):
-    history = []
-    for _ in range(epochs):
-        for idx in minibatches(len(X), batch_size, rng):
-            coef = model.forward_pass(X[idx], training=True)
-            grads = model.backward_pass(X[idx], Y[idx], coef)
-            for l in range(1, model.L):
-                model.params[f"W{l}"] = model.params[f"W{l}"] - learning_rate * grads[f"dW{l}"]
-        history.append(model.loss_function["loss"](model.forward_pass(X), Y))
-    return history
-''', hint="the biases are never updated"),
+    Answer("a06_fit_no_shuffle", "fit_answer", _fit(loop='''for start in range(0, len(X), batch_size):
+            X_batch, Y_batch = X[start:start + batch_size], Y[start:start + batch_size]'''),
+           hint="original order"),
+    Answer("a06_fit_drops_last_batch", "fit_answer", _fit(loop='''for X_batch, Y_batch in batches(X, Y, batch_size, rng):
+            if len(X_batch) < batch_size:
+                continue'''), hint="the last, smaller batch is dropped"),
+    Answer("a06_fit_summed_gradient", "fit_answer", _fit(step="learning_rate * len(X_batch) * grads['d' + name]"),
+           hint="summed gradient"),
+    Answer("a06_fit_batch_loss_history", "fit_answer",
+           _fit(loss='model.loss_function["loss"](coef[f"x{model.L}"], Y_batch)'), hint="the last mini-batch"),
+    Answer("a06_fit_loss_before_epoch", "fit_answer", _fit(record_first=True), hint="before the epoch"),
+    Answer("a06_fit_no_bias_update", "fit_answer", _fit(names='[name for name in model.params if name[0] == "W"]'),
+           hint="the biases are never updated"),
+    Answer("a06_fit_output_layer_skipped", "fit_answer",
+           _fit(names='[kind + str(l) for l in range(1, model.L) for kind in "Wb"]'), hint="the output layer"),
+    Answer("a06_fit_ignores_batches", "fit_answer",
+           _fit(loop="for X_batch, Y_batch in minibatches(X, Y, batch_size, rng):"), hint="once per epoch"),
     # ---------------------------------------------------------------- to_bits
     Answer("a06_to_bits_lsb_first", "to_bits_answer", '''
 def to_bits(numbers, n_bits):
@@ -165,7 +177,7 @@ def to_bits(numbers, n_bits):
 def to_bits(numbers, n_bits):
     numbers = np.asarray(numbers).reshape(-1, 1)
     return (numbers >> np.arange(n_bits, 0, -1)) & 1
-'''),
+''', hint="from n_bits down to 1"),
     # ---------------------------------------------------------------- one_hot
     Answer("a06_one_hot_ignores_n_classes", "one_hot_answer", '''
 def one_hot(labels, n_classes):
@@ -186,7 +198,7 @@ def softmax(Z):
 def softmax(Z):
     exps = np.exp(Z - np.max(Z))
     return exps / exps.sum(axis=1, keepdims=True)
-''', hint="invalid value"),
+''', hint="instead of each row's maximum"),
     Answer("a06_softmax_columns", "softmax_answer", '''
 def softmax(Z):
     exps = np.exp(Z - Z.max(axis=0, keepdims=True))
@@ -197,7 +209,7 @@ def softmax(Z):
     Z -= Z.max(axis=1, keepdims=True)
     exps = np.exp(Z)
     return exps / exps.sum(axis=1, keepdims=True)
-''', hint="must not modify"),
+''', hint="changed its input Z"),
     # ---------------------------------------------------------------- softmax_cross_entropy
     Answer("a06_cross_entropy_sum", "softmax_cross_entropy_answer", '''
 def softmax_cross_entropy(y_hat, Y):
@@ -210,7 +222,7 @@ def softmax_cross_entropy(y_hat, Y):
     Answer("a06_cross_entropy_unclipped", "softmax_cross_entropy_answer", '''
 def softmax_cross_entropy(y_hat, Y):
     return float(-np.sum(Y * np.log(y_hat)) / len(y_hat))
-''', hint="divid"),
+''', hint="clip y_hat below at 1e-12"),
     # ---------------------------------------------------------------- softmax_cross_entropy_gradient
     Answer("a06_gradient_not_divided_by_n", "softmax_cross_entropy_gradient_answer", '''
 def softmax_cross_entropy_gradient(y_hat, Y):
@@ -239,22 +251,22 @@ def confusion_matrix(y_true, y_pred, n_classes):
     for t, p in zip(y_true, y_pred):
         C[t, p] += 1
     return C
-'''),
+''', hint="use n_classes"),
     # ---------------------------------------------------------------- load_params
     Answer("a06_load_params_npzfile", "load_params_answer", '''
 def load_params(path):
     return np.load(path)
-''', hint="should return a dict"),
+''', hint="should return a plain dict"),
     Answer("a06_load_params_closed_file", "load_params_answer", '''
 def load_params(path):
     with np.load(path) as data:
         return data
-''', hint="should return a dict"),
+''', hint="should return a plain dict"),
     Answer("a06_load_params_list", "load_params_answer", '''
 def load_params(path):
     with np.load(path) as data:
         return [data[name] for name in data.files]
-'''),
+''', hint="should return a plain dict"),
 ]
 
 RIGHT = [
@@ -263,7 +275,7 @@ def predict(model, X):
     scores = model.forward_pass(X)
     if scores.shape[1] > 1:
         return scores.argmax(axis=1).astype(np.int64)
-    return np.where(scores[:, 0] > 0.5, 1, 0)
+    return np.where(scores[:, 0] >= 0.5, 1, 0)
 '''),
     Answer("a06_accuracy_by_counting", "accuracy_answer", '''
 def accuracy(y_pred, y_true):
@@ -278,28 +290,30 @@ def standardize(X_train, X_test):
     std = np.sqrt(np.sum((X_train - mean) ** 2, axis=0) / n)
     return (X_train - mean) / std, (X_test - mean) / std
 '''),
-    Answer("a06_minibatches_generator", "minibatches_answer", '''
-def minibatches(n, batch_size, rng):
-    order = rng.permutation(n)
+    Answer("a06_minibatches_list_of_pairs", "minibatches_answer", '''
+def minibatches(X, Y, batch_size, rng):
+    order = np.arange(len(X))
+    rng.shuffle(order)
+    pieces = np.array_split(order, range(batch_size, len(X), batch_size))
+    return [(X[piece], Y[piece]) for piece in pieces]
+'''),
+    Answer("a06_minibatches_while", "minibatches_answer", '''
+def minibatches(X, Y, batch_size, rng):
+    order = rng.permutation(X.shape[0])
     start = 0
-    while start < n:
-        yield order[start:start + batch_size]
+    while start < X.shape[0]:
+        rows = order[start:start + batch_size]
+        yield (X[rows, :], Y[rows, :])
         start += batch_size
 '''),
-    Answer("a06_minibatches_shuffle_in_place", "minibatches_answer", '''
-def minibatches(n, batch_size, rng):
-    order = np.arange(n)
-    rng.shuffle(order)
-    return np.array_split(order, range(batch_size, n, batch_size))
-'''),
     Answer("a06_fit_in_place_updates", "fit_answer", '''
-def fit(model, X, Y, epochs, batch_size, learning_rate, rng):
+def fit(model, X, Y, epochs, batch_size, learning_rate, rng, batches=None):
+    batches = minibatches if batches is None else batches
     losses = []
     for epoch in range(epochs):
-        for idx in minibatches(X.shape[0], batch_size, rng):
-            Xb, Yb = X[idx], Y[idx]
+        for Xb, Yb in batches(X, Y, batch_size, rng):
             grads = model.backward_pass(Xb, Yb, model.forward_pass(Xb, training=True))
-            for l in range(1, model.L):
+            for l in range(1, model.L + 1):
                 model.params["W" + str(l)] -= learning_rate * grads["dW" + str(l)]
                 model.params["b" + str(l)] -= learning_rate * grads["db" + str(l)]
         losses.append(float(model.loss_function["loss"](model.forward_pass(X), Y)))

@@ -41,12 +41,12 @@ def _circles(slope="1", axis="0", d_norm="Y.shape[0]", bias="sum"):
 
 _EARLY_STOPPING = '''
 def train_with_early_stopping(params, train_epoch, validation_loss, max_epochs, patience):
-    history = [float(validation_loss())]
+    history = [float(validation_loss(params))]
     best_epoch = 0
     best_params = {copy}
     for epoch in range(1, max_epochs + 1):
-        train_epoch()
-        history.append(float(validation_loss()))
+        train_epoch(params)
+        history.append(float(validation_loss(params)))
         if history[epoch] {better} history[best_epoch]:
             best_epoch = epoch
             best_params = {copy}
@@ -61,6 +61,43 @@ def train_with_early_stopping(params, train_epoch, validation_loss, max_epochs, 
 def _early(copy="{name: value.copy() for name, value in params.items()}", better="<", stop=">=",
            returned="best_epoch"):
     return _EARLY_STOPPING.format(copy=copy, better=better, stop=stop, returned=returned)
+
+_WEIGHT_DECAY = '''
+def l2_penalty(params, lam):
+    return {factor} * sum(np.sum(v ** 2) for k, v in params.items() if {penalised})
+
+
+def add_weight_decay(grads, params, lam):
+    new = dict(grads)
+    for k, v in params.items():
+        if {decayed}:
+            new["d" + k] = grads["d" + k] + {step} * v
+    return new
+'''
+
+
+def _decay(factor="lam / 2", penalised='k.startswith("W")', decayed='k.startswith("W")', step="lam"):
+    """A weight-decay answer with one part changed."""
+    return _WEIGHT_DECAY.format(factor=factor, penalised=penalised, decayed=decayed, step=step)
+
+
+_DROPOUT = '''
+def dropout_forward(X, keep_prob, rng, training=True):
+    if not training:
+        return {eval_out}, np.ones_like(X)
+    mask = {mask}
+    return X * mask, mask
+
+
+def dropout_backward(d_out, mask):
+    {backward}
+'''
+
+
+def _dropout(eval_out="X.copy()", mask="(rng.random(X.shape) < keep_prob) / keep_prob", backward="return d_out * mask"):
+    """A dropout answer with one part changed."""
+    return _DROPOUT.format(eval_out=eval_out, mask=mask, backward=backward)
+
 
 
 WRONG = [
@@ -89,6 +126,14 @@ def tanh(z):
 def tanh_derivative(z):
     return 1 - tanh(z) ** 2
 ''', hint="overflow"),
+    Answer("a07_tanh_derivative_at_output", "tanh_answer", '''
+def tanh(z):
+    return np.tanh(z)
+
+
+def tanh_derivative(z):
+    return 1 - np.tanh(tanh(z)) ** 2
+''', hint="the slope taken at tanh(z)"),
     # ---------------------------------------------------------------- leaky ReLU
     Answer("a07_leaky_relu_slope_zero", "leaky_relu_answer", '''
 def leaky_relu(z, alpha=0.01):
@@ -114,7 +159,7 @@ def leaky_relu(z, alpha=0.01):
 
 def leaky_relu_derivative(z, alpha=0.01):
     return np.where(z > 0, 1.0, alpha)
-'''),
+''', hint="changed its input z"),
     # ---------------------------------------------------------------- initialize
     Answer("a07_initialize_transposed", "initialize_answer", '''
 def initialize(layers_dims, std_rule, rng):
@@ -143,7 +188,7 @@ def initialize(layers_dims, std_rule, rng):
         params[f"W{l}"] = rng.normal(0.0, std, size=(n_in, n_out))
         params[f"b{l}"] = rng.normal(0.0, std, size=(1, n_out))
     return params
-'''),
+''', hint="biases start at zero"),
     # ---------------------------------------------------------------- Xavier and He
     Answer("a07_he_fan_out", "init_std_answer", '''
 def xavier_std(fan_in, fan_out):
@@ -178,18 +223,8 @@ def he_std(fan_in, fan_out):
     return np.sqrt(1 / fan_in)
 ''', hint="the factor 2 for the ReLU is missing"),
     # ---------------------------------------------------------------- weight decay
-    Answer("a07_weight_decay_factor_two", "weight_decay_answer", '''
-def l2_penalty(params, lam):
-    return lam / 2 * sum(np.sum(v ** 2) for k, v in params.items() if k.startswith("W"))
-
-
-def add_weight_decay(grads, params, lam):
-    new = dict(grads)
-    for k, v in params.items():
-        if k.startswith("W"):
-            new["d" + k] = grads["d" + k] + 2 * lam * v
-    return new
-''', hint="the 1/2 of the penalty cancels the 2 of the square"),
+    Answer("a07_weight_decay_factor_two", "weight_decay_answer", _decay(step="2 * lam"),
+           hint="the 1/2 of the penalty cancels the 2 of the square"),
     Answer("a07_weight_decay_gradient_missing", "weight_decay_answer", '''
 def l2_penalty(params, lam):
     return lam / 2 * sum(np.sum(v ** 2) for k, v in params.items() if k.startswith("W"))
@@ -198,17 +233,8 @@ def l2_penalty(params, lam):
 def add_weight_decay(grads, params, lam):
     return dict(grads)
 ''', hint="lam * W is missing"),
-    Answer("a07_weight_decay_biases", "weight_decay_answer", '''
-def l2_penalty(params, lam):
-    return lam / 2 * sum(np.sum(v ** 2) for v in params.values())
-
-
-def add_weight_decay(grads, params, lam):
-    new = dict(grads)
-    for k, v in params.items():
-        new["d" + k] = grads["d" + k] + lam * v
-    return new
-''', hint="the biases are penalised too"),
+    Answer("a07_weight_decay_biases", "weight_decay_answer", _decay(penalised="True", decayed="True"),
+           hint="the biases are penalised too"),
     Answer("a07_weight_decay_in_place", "weight_decay_answer", '''
 def l2_penalty(params, lam):
     return lam / 2 * sum(np.sum(v ** 2) for k, v in params.items() if k.startswith("W"))
@@ -220,30 +246,13 @@ def add_weight_decay(grads, params, lam):
             grads["d" + k] += lam * v
     return grads
 ''', hint="changed grads"),
-    Answer("a07_weight_decay_penalty_without_half", "weight_decay_answer", '''
-def l2_penalty(params, lam):
-    return lam * sum(np.sum(v ** 2) for k, v in params.items() if k.startswith("W"))
-
-
-def add_weight_decay(grads, params, lam):
-    new = dict(grads)
-    for k, v in params.items():
-        if k.startswith("W"):
-            new["d" + k] = grads["d" + k] + lam * v
-    return new
-''', hint="without the factor 1/2"),
+    Answer("a07_weight_decay_penalty_without_half", "weight_decay_answer", _decay(factor="lam"),
+           hint="without the factor 1/2"),
+    Answer("a07_weight_decay_half_lambda", "weight_decay_answer", _decay(step="lam / 2"),
+           hint="lam / 2 * W instead of lam * W"),
     # ---------------------------------------------------------------- dropout
-    Answer("a07_dropout_not_rescaled", "dropout_answer", '''
-def dropout_forward(X, keep_prob, rng, training=True):
-    if not training:
-        return X, np.ones_like(X)
-    mask = (rng.random(X.shape) < keep_prob).astype(float)
-    return X * mask, mask
-
-
-def dropout_backward(d_out, mask):
-    return d_out * mask
-''', hint="not inverted dropout"),
+    Answer("a07_dropout_not_rescaled", "dropout_answer",
+           _dropout(eval_out="X", mask="(rng.random(X.shape) < keep_prob).astype(float)"), hint="not inverted dropout"),
     Answer("a07_dropout_at_eval", "dropout_answer", '''
 def dropout_forward(X, keep_prob, rng, training=True):
     mask = (rng.random(X.shape) < keep_prob) / keep_prob
@@ -253,39 +262,26 @@ def dropout_forward(X, keep_prob, rng, training=True):
 def dropout_backward(d_out, mask):
     return d_out * mask
 ''', hint="dropout applied at evaluation time"),
-    Answer("a07_dropout_old_style_eval", "dropout_answer", '''
+    Answer("a07_dropout_old_style_eval", "dropout_answer",
+           _dropout(eval_out="X * keep_prob", mask="(rng.random(X.shape) < keep_prob).astype(float)"),
+           hint="not inverted dropout"),
+    Answer("a07_dropout_keeps_wrong_side", "dropout_answer",
+           _dropout(mask="(rng.random(X.shape) >= keep_prob) / keep_prob"), hint="u >= keep_prob"),
+    Answer("a07_dropout_backward_unscaled", "dropout_answer", _dropout(backward="return d_out * (mask > 0)"),
+           hint="not scaled by 1 / keep_prob"),
+    Answer("a07_dropout_draws_at_eval", "dropout_answer", '''
 def dropout_forward(X, keep_prob, rng, training=True):
-    if not training:
-        return X * keep_prob, np.ones_like(X)
-    mask = (rng.random(X.shape) < keep_prob).astype(float)
-    return X * mask, mask
-
-
-def dropout_backward(d_out, mask):
-    return d_out * mask
-'''),
-    Answer("a07_dropout_keeps_wrong_side", "dropout_answer", '''
-def dropout_forward(X, keep_prob, rng, training=True):
-    if not training:
-        return X, np.ones_like(X)
-    mask = (rng.random(X.shape) >= keep_prob) / keep_prob
-    return X * mask, mask
-
-
-def dropout_backward(d_out, mask):
-    return d_out * mask
-''', hint="u >= keep_prob"),
-    Answer("a07_dropout_backward_unscaled", "dropout_answer", '''
-def dropout_forward(X, keep_prob, rng, training=True):
-    if not training:
-        return X, np.ones_like(X)
     mask = (rng.random(X.shape) < keep_prob) / keep_prob
+    if not training:
+        return X.copy(), np.ones_like(X)
     return X * mask, mask
 
 
 def dropout_backward(d_out, mask):
-    return d_out * (mask > 0)
-''', hint="not scaled by 1 / keep_prob"),
+    return d_out * mask
+''', hint="must not use rng"),
+    Answer("a07_dropout_backward_in_place", "dropout_answer",
+           _dropout(backward="d_out *= mask\n    return d_out"), hint="changed its input d_out"),
     # ---------------------------------------------------------------- early stopping
     Answer("a07_early_stopping_last_epoch", "early_stopping_answer", _early(returned="epoch"),
            hint="the last epoch trained instead of the best one"),
@@ -293,14 +289,17 @@ def dropout_backward(d_out, mask):
            hint="the best ones were not copied"),
     Answer("a07_early_stopping_ties_later", "early_stopping_answer", _early(better="<="),
            hint="on a tie the later epoch was kept"),
-    Answer("a07_early_stopping_patience_off_by_one", "early_stopping_answer", _early(stop=">")),
+    Answer("a07_early_stopping_patience_off_by_one", "early_stopping_answer", _early(stop=">"),
+           hint="one epoch too many"),
+    Answer("a07_early_stopping_old_calls", "early_stopping_answer", _early().replace("(params))", "())")
+           .replace("train_epoch(params)", "train_epoch()"), hint="call train_epoch(params)"),
     Answer("a07_early_stopping_no_restore", "early_stopping_answer", '''
 def train_with_early_stopping(params, train_epoch, validation_loss, max_epochs, patience):
-    history = [float(validation_loss())]
+    history = [float(validation_loss(params))]
     best_epoch = 0
     for epoch in range(1, max_epochs + 1):
-        train_epoch()
-        history.append(float(validation_loss()))
+        train_epoch(params)
+        history.append(float(validation_loss(params)))
         if history[epoch] < history[best_epoch]:
             best_epoch = epoch
         elif epoch - best_epoch >= patience:
@@ -308,9 +307,11 @@ def train_with_early_stopping(params, train_epoch, validation_loss, max_epochs, 
     return best_epoch, history
 ''', hint="not restored"),
     # ---------------------------------------------------------------- find the bug
-    Answer("a07_bug_untouched", "fix_the_bug_answer", _circles(slope="2", axis="1", d_norm="1", bias="mean")),
+    Answer("a07_bug_untouched", "fix_the_bug_answer", _circles(slope="2", axis="1", d_norm="1", bias="mean"),
+           hint="an extra factor of 2"),
     Answer("a07_bug_only_learning_rate", "fix_the_bug_answer",
-           "LEARNING_RATE = 0.0005\n" + _circles(slope="2", axis="1", d_norm="1", bias="mean")),
+           "LEARNING_RATE = 0.0005\n" + _circles(slope="2", axis="1", d_norm="1", bias="mean"),
+           hint="a sum over the samples instead of a mean"),
     Answer("a07_bug_sigmoid_slope_left", "fix_the_bug_answer", _circles(slope="2"),
            hint="2 * s * (1 - s)"),
     Answer("a07_bug_summed_loss_left", "fix_the_bug_answer", _circles(axis="1"),
@@ -396,11 +397,11 @@ import copy
 
 
 def train_with_early_stopping(params, train_epoch, validation_loss, max_epochs, patience):
-    history = [validation_loss()]
+    history = [validation_loss(params)]
     best_epoch, best, waited = 0, copy.deepcopy(params), 0
     for epoch in range(1, max_epochs + 1):
-        train_epoch()
-        loss = validation_loss()
+        train_epoch(params)
+        loss = validation_loss(params)
         history.append(loss)
         if loss < min(history[:-1]):
             best_epoch, best, waited = epoch, copy.deepcopy(params), 0
