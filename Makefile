@@ -19,13 +19,14 @@ lab: $(STAMP)  ## student: open JupyterLab on the exercises
 	JUPYTER_CONFIG_PATH="$(STUDENT_LAB_CONFIG)" $(BIN)/jupyter lab --ServerApp.root_dir=exercises $(ALLOW_ROOT) $(LAB_ARGS)
 
 formgrader: $(STAMP)  ## instructor: JupyterLab on the nbgrader course, with all of nbgrader (the venv's config only)
-	cd course && ../$(BIN)/jupyter lab $(ALLOW_ROOT)
+	cd course && ../$(BIN)/jupyter lab $(ALLOW_ROOT) $(LAB_ARGS)
 
 test: $(STAMP) sandbox  ## the whole test suite
 	$(BIN)/python -m pytest
 
-grade: $(STAMP) sandbox  ## grade the bundled sample class and print the table
-	$(BIN)/python -m autograder grade --out grades
+# GRADE_ARGS passes more options to `make grade` (e.g. GRADE_ARGS="--jobs 1").
+grade: $(STAMP) sandbox  ## grade the bundled sample class into grades/ and the course's gradebook, print the table
+	$(BIN)/python -m autograder grade --out grades --gradebook $(GRADE_ARGS)
 
 release: $(STAMP)  ## regenerate exercises/ and solutions/ from course/source/
 	$(BIN)/python -m autograder release

@@ -1,4 +1,4 @@
-"""python -m autograder {release, validate, grade, import}: a thin layer over the engine's entry points."""
+"""python -m autograder {release, validate, grade, import, export}: a thin layer over the engine's entry points."""
 import argparse
 import sys
 from pathlib import Path
@@ -19,9 +19,10 @@ def main(argv=None):
         from .course import CourseError
         from .grading import GradingError
         from .lms import LmsImportError
+        from .lms_export import ExportError
         from .release import ReleaseError
         from .workspace import NbgraderError
-        if isinstance(exc, (GradingError, ReleaseError, NbgraderError, LmsImportError, CourseError)):
+        if isinstance(exc, (GradingError, ReleaseError, NbgraderError, LmsImportError, CourseError, ExportError)):
             print(f"error: {exc}", file=sys.stderr)
             return 2
         raise
@@ -47,26 +48,73 @@ def _parser():
     _engine_options(val, timeout=10)
     val.set_defaults(run=_validate)
 
-    gra = sub.add_parser("grade", help="autograde a folder of submissions, in parallel and in a sandbox")
-    gra.add_argument("submissions", nargs="?", type=Path, default=SAMPLE_CLASS_DIR,
-                     help="SUBMISSIONS/<student_id>/<assignment>/<notebook>.ipynb "
-                          "(default: the bundled sample class)")
-    gra.add_argument("--out", type=Path, default=Path("grades"), help="output folder (default: ./grades)")
-    gra.add_argument("--assignment", action="append", dest="assignments",
-                     help="grade only this assignment (repeatable; default: all found)")
-    gra.add_argument("--fresh", action="store_true",
-                     help="regrade everything, ignoring results already in the output folder")
-    gra.add_argument("--no-feedback", action="store_true", help="skip the HTML feedback pages")
-    _engine_options(gra, timeout=30)
-    gra.set_defaults(run=_grade)
-
+    _grade_parser(sub)
     imp = sub.add_parser("import", help="turn an LMS download (folder or zip of notebooks) into nbgrader's layout")
     imp.add_argument("download", type=Path, help="the folder or .zip the LMS gave you")
     imp.add_argument("--out", type=Path, default=Path("submitted"),
                      help="where SUBMISSIONS/<student_id>/<assignment>/<notebook>.ipynb go (default: ./submitted)")
     imp.add_argument("--overwrite", action="store_true", help="replace files already in --out")
     imp.set_defaults(run=_import)
+    _export_parser(sub)
     return parser
+
+
+def _grade_parser(sub):
+    gra = sub.add_parser("grade", help="autograde a folder of submissions, in parallel and in a sandbox")
+    gra.add_argument("submissions", nargs="?", type=Path, default=SAMPLE_CLASS_DIR,
+                     help="SUBMISSIONS/<student_id>/<assignment>/<notebook>.ipynb "
+                          "(default: the bundled sample class)")
+    gra.add_argument("--out", type=Path, default=Path("grades"), help="output folder (default: ./grades)")
+    gra.add_argument("--assignment", action="append", dest="assignments", metavar="NAME",
+                     help="grade only this assignment (repeatable); the others keep their stored results")
+    gra.add_argument("--student", action="append", dest="students", metavar="ID",
+                     help="grade only this student (repeatable); the others keep their stored results")
+    gra.add_argument("--fresh", action="store_true",
+                     help="regrade everything chosen, ignoring results already in the output folder")
+    gra.add_argument("--no-feedback", action="store_true", help="skip the HTML feedback pages")
+    gra.add_argument("--gradebook", nargs="?", const="", default=None, metavar="URL",
+                     help="also write the results into nbgrader's gradebook, for the formgrader and nbgrader "
+                          "export: an SQLAlchemy URL (e.g. postgresql://host/course), or nothing for "
+                          "gradebook.db in the course folder")
+    gra.add_argument("--extensions", type=Path, metavar="CSV",
+                     help="per-student extensions: student_id, assignment and new_due or extra_hours")
+    gra.add_argument("--mapping", type=Path, metavar="CSV",
+                     help="the LMS import's import_mapping.csv, for submission times (default: the one in the "
+                          "submissions folder, if any)")
+    gra.add_argument("--no-similarity", action="store_true", help="skip the similarity report")
+    gra.add_argument("--similarity-threshold", type=_share, default=0.5, metavar="SHARE",
+                     help="flag two students when this share of one's code matches the other's (default: 0.5)")
+    _engine_options(gra, timeout=30)
+    gra.set_defaults(run=_grade)
+
+
+def _export_parser(sub):
+    from .lms_export import FORMATS
+    exp = sub.add_parser("export", help="write a grading run's scores for Canvas, Moodle or a spreadsheet")
+    exp.add_argument("--format", required=True, choices=FORMATS)
+    exp.add_argument("--grades", required=True, type=Path, help="the output folder of `grade` (its summary.csv)")
+    exp.add_argument("--mapping", type=Path, metavar="CSV",
+                     help="the LMS import's import_mapping.csv: the students' LMS ids and names")
+    exp.add_argument("--out", required=True, type=Path, help="a file (canvas, csv) or a folder (moodle)")
+    exp.add_argument("--canvas-id", action="append", default=[], type=_canvas_id, metavar="ASSIGNMENT=ID",
+                     help="the Canvas assignment id of an assignment, from its URL (repeatable)")
+    exp.add_argument("--moodle-max-grade", type=float, metavar="POINTS", help="the Moodle assignment's maximum grade (scores are "
+                                                             "scaled to it)")
+    exp.set_defaults(run=_export)
+
+
+def _share(text):
+    value = float(text)
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a share between 0 and 1")
+    return value
+
+
+def _canvas_id(text):
+    assignment, equals, number = text.partition("=")
+    if not (assignment and equals and number):
+        raise argparse.ArgumentTypeError(f"{text!r} is not ASSIGNMENT=ID, e.g. 01_chain_rule=123456")
+    return assignment, number
 
 
 def _engine_options(parser, timeout):
@@ -114,8 +162,9 @@ def _validate(args):
     from .safe_text import for_terminal
     from .validate import plain_message, validate
     course, failures = _course(args), 0
+    options = _options(args, feedback=False, fresh=True, similarity=False)
     for path in args.notebooks:
-        cells, flags = validate(path, course=course, options=_options(args, feedback=False, fresh=True))
+        cells, flags = validate(path, course=course, options=options)
         failed = [c for c in cells if c.status != "passed"]
         score, total = sum(c.score for c in cells), sum(c.max_score for c in cells)
         print(f"{'PASS' if not failed else 'FAIL'}  {for_terminal(path)}  ({score:g} of {total:g} points)")
@@ -141,13 +190,27 @@ def _self_check(args):
 def _grade(args):
     from .grading import grade
     from .report import format_summary
-    options = _options(args, fresh=args.fresh, feedback=not args.no_feedback)
-    _, summary, flags = grade(args.submissions, args.out, assignments=args.assignments, course=_course(args),
-                              options=options, log=lambda m: print(m, file=sys.stderr))
+    options = _options(args, fresh=args.fresh, feedback=not args.no_feedback, similarity=not args.no_similarity,
+                       similarity_threshold=args.similarity_threshold, gradebook=args.gradebook is not None,
+                       gradebook_url=args.gradebook or None, extensions=args.extensions,
+                       import_mapping=args.mapping)
+    _, summary, flags = grade(args.submissions, args.out, assignments=args.assignments, students=args.students,
+                              course=_course(args), options=options, log=lambda m: print(m, file=sys.stderr))
     print(format_summary(summary))
     flagged = len({(f.student_id, f.assignment, f.notebook) for f in flags})
     print(f"\n{flagged} notebook(s) flagged (see flags.csv). Wrote grades.csv, summary.csv, flags.csv, "
           f"item_analysis.csv/.png and feedback/ in {args.out}", file=sys.stderr)
+    return 0
+
+
+def _export(args):
+    from .lms_export import export_run
+    from .safe_text import for_terminal
+    paths, warnings = export_run(format=args.format, grades_dir=args.grades, out=args.out, mapping=args.mapping,
+                                 canvas_assignment_ids=dict(args.canvas_id), moodle_max_grade=args.moodle_max_grade)
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    print("\n".join(for_terminal(path) for path in paths))
     return 0
 
 
@@ -166,8 +229,7 @@ def _import(args):
         if row.status != "imported":
             print(f"{row.status:>15}  {for_terminal(row.source)}: {for_terminal(row.detail)}", file=sys.stderr)
     students = len({r.student_id for r in rows if r.status == "imported"})
+    others = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in sorted(counts.items()) if k != "imported")
     print(f"{counts.get('imported', 0)} notebook(s) of {students} student(s) imported into "
-          f"{for_terminal(args.out)}; "
-          + ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in sorted(counts.items()) if k != "imported")
-          + f"\nmapping: {for_terminal(mapping)}")
+          f"{for_terminal(args.out)}" + (f"; {others}" if others else "") + f"\nmapping: {for_terminal(mapping)}")
     return 0

@@ -1,12 +1,11 @@
 """Due dates, extensions, submission times and late penalties.
 
-The course keeps its deadlines in a small TOML file (e.g. ``course/deadlines.toml``)::
-
-    timezone = "Europe/Berlin"   # optional: the zone of times written without a UTC offset
+The course keeps its deadlines in its description, course/autograder.toml::
 
     [deadlines]
+    timezone = "Europe/Berlin"   # optional: the zone of times written without a UTC offset
     "01_chain_rule" = "2026-09-15T23:59:00+02:00"
-    "02_gradient_descent" = 2026-09-22T23:59:00+02:00   # a TOML date-time works too
+    "02_gradient_descent" = 2026-09-22T23:59:00   # a TOML date-time works too
 
     [late_policy]
     per = "day"          # "none", "hour" or "day"
@@ -15,7 +14,7 @@ The course keeps its deadlines in a small TOML file (e.g. ``course/deadlines.tom
     cutoff_hours = 168   # optional: later than this after the due date scores 0
     basis = "max_score"  # or "score": % of the maximum score (Canvas' rule) or of the score earned
 
-Time zones are explicit. A time without a UTC offset is read in the file's
+Time zones are explicit. A time without a UTC offset is read in the table's
 ``timezone`` (an IANA name); without that key it is an error, never a guess.
 The same holds for the extensions CSV and the LMS import's recorded times
 (a time in a Blackboard or Brightspace file name, or a zip entry's
@@ -34,6 +33,8 @@ never more than the score, so a score never goes below 0.
 """
 import csv
 import math
+import os
+import stat
 import tomllib
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -81,7 +82,7 @@ class Deadlines:
 class SubmissionTime:
     when: datetime             # aware
     source: str                # one of SOURCES
-    detail: str = ""           # for "lms import": where the import found it (a time in the name, or an mtime)
+    detail: str = ""           # lms import: where it found the time (name or mtime); file time: what was passed over
 
 
 @dataclass(frozen=True)
@@ -115,25 +116,33 @@ def parse_time(value, *, zone=None, where="time"):
     if value.tzinfo is None or value.utcoffset() is None:
         if zone is None:
             raise DeadlineError(f"{where}: {value.isoformat()} has no UTC offset; write one "
-                                "(e.g. +02:00) or set timezone = \"Europe/Berlin\" in the deadlines file")
+                                "(e.g. +02:00) or set timezone = \"Europe/Berlin\" in [deadlines]")
         value = value.replace(tzinfo=zone)
     return value
 
 
 def load_deadlines(*, path):
-    """Read the deadlines TOML file (see the module docstring)."""
+    """The [deadlines] and [late_policy] tables of a TOML file (the course's autograder.toml)."""
     path = Path(path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise DeadlineError(f"{path}: {exc}") from None
-    zone = time_zone(data["timezone"]) if "timezone" in data else None
-    due = {name: parse_time(value, zone=zone, where=f"{path} [deadlines] {name}")
-           for name, value in data.get("deadlines", {}).items()}
-    policy_table = data.get("late_policy", {})
+    return deadlines_from_settings(settings=data, where=path)
+
+
+def deadlines_from_settings(*, settings, where):
+    """Deadlines from the tables of a course description already read (``where`` names it in messages)."""
+    table, policy_table = settings.get("deadlines", {}), settings.get("late_policy", {})
+    for name, value in (("deadlines", table), ("late_policy", policy_table)):
+        if not isinstance(value, dict):
+            raise DeadlineError(f"{where}: [{name}] must be a table")
+    table = dict(table)
+    zone = time_zone(table.pop("timezone")) if "timezone" in table else None
+    due = {name: parse_time(value, zone=zone, where=f"{where} [deadlines] {name}") for name, value in table.items()}
     unknown = set(policy_table) - {"per", "percent", "max_percent", "cutoff_hours", "basis"}
     if unknown:
-        raise DeadlineError(f"{path} [late_policy]: unknown key(s) {', '.join(sorted(unknown))}")
+        raise DeadlineError(f"{where} [late_policy]: unknown key(s) {', '.join(sorted(unknown))}")
     return Deadlines(due=due, policy=LatePolicy(**policy_table), timezone=zone)
 
 
@@ -181,7 +190,9 @@ def submission_time(*, student_id, assignment, submission_dir=None, import_rows=
     time in the LMS's file name, ``mtime`` for a modification time in the
     download; naive times take ``zone`` or are refused), then nbgrader's
     ``timestamp.txt`` in ``submission_dir``, then the latest modification
-    time of the notebooks in ``submission_dir``.
+    time of the notebooks in ``submission_dir``. A timestamp.txt that cannot
+    be read (the student's folder holds it) is passed over, and the
+    file time's ``detail`` says why. Symbolic links are never read through.
     """
     recorded = [(parse_time(row["submitted_at"], zone=zone, where=f"import mapping, {row.get('source', '')}"),
                  row.get("submitted_at_source") or "")
@@ -193,14 +204,24 @@ def submission_time(*, student_id, assignment, submission_dir=None, import_rows=
         return SubmissionTime(when, SOURCES[0], how)
     if submission_dir is None:
         return None
-    folder = Path(submission_dir)
+    folder, passed_over = Path(submission_dir), ""
     stamp = folder / "timestamp.txt"
-    if stamp.is_file():
-        return SubmissionTime(_nbgrader_timestamp(stamp, zone), SOURCES[1])
-    mtimes = [p.stat().st_mtime for p in folder.glob("*.ipynb") if p.is_file()]
+    if _is_regular_file(stamp):
+        try:
+            return SubmissionTime(_nbgrader_timestamp(stamp, zone), SOURCES[1])
+        except DeadlineError as exc:
+            passed_over = f"{exc}; the file time was used"
+    mtimes = [p.lstat().st_mtime for p in folder.glob("*.ipynb") if _is_regular_file(p)]
     if mtimes:
-        return SubmissionTime(datetime.fromtimestamp(max(mtimes), tz=timezone.utc), SOURCES[2])
+        return SubmissionTime(datetime.fromtimestamp(max(mtimes), tz=timezone.utc), SOURCES[2], passed_over)
     return None
+
+
+def _is_regular_file(path):
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
 
 
 def _nbgrader_timestamp(path, zone):
@@ -209,7 +230,8 @@ def _nbgrader_timestamp(path, zone):
     No zone means UTC, as nbgrader reads it. An abbreviation that is not a
     zone name (nbgrader writes e.g. CEST for Europe/Berlin) means ``zone``.
     """
-    text = path.read_text(encoding="utf-8").strip()
+    with open(path, encoding="utf-8", errors="replace") as handle:
+        text = handle.read(200).strip()
     date_text, name = (text.rsplit(" ", 1) if text.count(" ") == 2 else (text, ""))
     try:
         when = date_parser.parse(date_text)
@@ -219,7 +241,7 @@ def _nbgrader_timestamp(path, zone):
         return when
     named = date_tz.gettz(name) if name else timezone.utc
     if named is None and zone is None:
-        raise DeadlineError(f"{path}: unknown time zone {name!r}; set timezone in the deadlines file")
+        raise DeadlineError(f"{path}: unknown time zone {name!r}; set timezone in [deadlines]")
     return when.replace(tzinfo=named or zone)
 
 

@@ -1,7 +1,10 @@
 """One HTML page per student and notebook: the score of each test, what failed and why.
 
 Shown: the student's cells, the visible part of each test cell, each failed
-check's message (expected vs got, the likely mistake) and the flags.
+check's message (expected vs got, the likely mistake), the points of each
+part of a partial-credit test, the flags about the notebook (never those for
+the instructor only, such as similarity to another student), and, when the
+assignment has a due date, when it was handed in and the late penalty.
 Never shown: hidden tests' source or any traceback (a traceback would quote
 hidden test lines).
 """
@@ -21,13 +24,15 @@ pre { background: #f6f8fa; padding: .6rem; overflow-x: auto; white-space: pre-wr
 .passed { color: #1e7e34; font-weight: 600; } .failed, .not_graded { color: #b02a37; font-weight: 600; }
 .partial { color: #b35c00; font-weight: 600; } .message { background: #fff4f4; border-left: 4px solid #b02a37; }
 .flags { background: #fff8e1; padding: .5rem 1rem; border-left: 4px solid #e0a800; }
+.late { background: #f3f0ff; padding: .5rem 1rem; border-left: 4px solid #6f42c1; }
 """
 
 
-def write_all(cells, flags, executed, parts, out_dir):
+def write_all(cells, flags, executed, parts, out_dir, assignment_grades=None):
     """feedback/<student>/<assignment>/<notebook>.html for every submitted notebook.
 
-    executed: {"student/assignment/notebook": executed notebook}; parts: {(that key, grade_id): [part dicts]}.
+    executed: {"student/assignment/notebook": executed notebook}; parts: {(that key, grade_id): [part dicts]};
+    assignment_grades: {(student, assignment): AssignmentGrade}, for the late penalty.
     """
     groups = {}
     for cell in cells:
@@ -37,19 +42,21 @@ def write_all(cells, flags, executed, parts, out_dir):
         key = f"{student}/{assignment}/{notebook}"
         own_flags = [f for f in flags if (f.student_id, f.assignment, f.notebook) == (student, assignment, notebook)]
         own_parts = {r.grade_id: parts.get((key, r.grade_id), []) for r in rows}
-        page = render(student, assignment, notebook, rows, own_flags, executed.get(key), own_parts)
+        page = render(student, assignment, notebook, rows, own_flags, executed.get(key), own_parts,
+                      (assignment_grades or {}).get((student, assignment)))
         path = Path(out_dir) / "feedback" / student / assignment / f"{notebook}.html"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(page, encoding="utf-8")
 
 
-def render(student, assignment, notebook, rows, flags, nb, parts=None):
+def render(student, assignment, notebook, rows, flags, nb, parts=None, assignment_grade=None):
     esc, parts = _escape, parts or {}
     score, total = sum(r.score for r in rows), sum(r.max_score for r in rows)
     page = [f"<!doctype html><html><head><meta charset='utf-8'><title>{esc(notebook)}: {esc(student)}</title>",
             f"<style>{STYLE}</style></head><body>",
             f"<h1>{esc(notebook)}</h1><p>Student <b>{esc(student)}</b>, assignment {esc(assignment)}: "
             f"<b>{score:g} / {total:g}</b> points.</p>",
+            _late_html(assignment_grade),
             "<table><tr><th>test</th><th>points</th><th>result</th><th>what went wrong</th></tr>"]
     for r in rows:
         page.append(f"<tr><td>{esc(r.grade_id)}</td><td>{r.score:g} / {r.max_score:g}</td>"
@@ -70,6 +77,17 @@ def render(student, assignment, notebook, rows, flags, nb, parts=None):
 def _escape(text):
     """HTML-escaped text, with bytes that are not UTF-8 (from odd file names) shown as escapes."""
     return html.escape(display_name(str(text)))
+
+
+def _late_html(grade):
+    """When it was handed in and the late penalty; nothing when the assignment has no due date."""
+    if grade is None or not grade.due_at:
+        return ""
+    lines = [f"<p>{_escape(grade.late_detail or 'Not handed in.')}</p>"]
+    if grade.late_penalty:
+        lines.append(f"<p>Assignment score: {grade.raw_score:g} points, {grade.late_penalty:g} off for "
+                     f"lateness: <b>{grade.score:g} / {grade.max_score:g}</b>.</p>")
+    return f"<div class='late'><b>Due date</b>{''.join(lines)}</div>"
 
 
 def _parts_html(parts):

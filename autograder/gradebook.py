@@ -36,15 +36,23 @@ the engine's grades.csv and flags.csv rows):
   notebooks of the same assignment does this one score 0, as
   ``nbgrader autograde`` does.
 - ``flagged`` sets the formgrader's flag; a later run never clears a flag (the
-  instructor does, in the formgrader).
+  instructor does, in the formgrader). Flags that are for the instructor only
+  (``private_flags`` of ``results_from_rows``) set it without a note.
 - ``late_penalty`` (points, optional) goes to the notebook's
   ``late_submission_penalty``, which ``nbgrader export`` subtracts.
 
 The executed notebook is copied to where the formgrader reads it,
 ``autograded/<student>/<assignment>/<notebook>.ipynb`` under the course root,
 each graded or answer cell carrying the nbgrader metadata of the released
-version (points, checksum, ...). A notebook with a note (why it was not
-graded, what was flagged) gets a first markdown cell saying so. Without an
+version (points, checksum, ...), and its test cells as students may see
+them: without the hidden tests, what they printed or a traceback, because
+``nbgrader generate_feedback`` makes the student's feedback from this copy
+(the grading output's own ``autograded/`` keeps everything, for you).
+Beside it go ``timestamp.txt`` (the submission time) and the student's
+``submission_secret.txt`` when nbgrader's exchange collected one: with them
+``nbgrader release_feedback`` files the feedback where ``fetch_feedback``
+finds it. A notebook with a note (why it was not graded, what was flagged) gets a first
+markdown cell saying so. Without an
 executed notebook (it could not be run, or it is missing) the released
 notebook stands in, with a note saying so, so the submission stays in the
 formgrader's list; its manually graded cells then wait for a grader.
@@ -53,17 +61,19 @@ import copy
 import html
 import os
 import shutil
+import stat
 import sys
 import warnings
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 import nbformat
 
 from . import notebooks
+from .assemble import visible_source
 from .lms_export import as_dict
 from .paths import COURSE_DIR, list_notebooks
 
@@ -86,35 +96,67 @@ class NotebookResult:
     executed: Path = None                         # the executed notebook; None: not run
     note: str = ""                                # shown at the top of the notebook in the formgrader
     late_penalty: float = None                    # points; None leaves the gradebook's value
+    submission_dir: Path = None                   # the student's folder of the assignment (its submission_secret.txt)
 
 
-def results_from_rows(*, cells, flags=(), submitted_at=None, autograded_dir=None):
+def results_from_rows(*, cells, flags=(), private_flags=(), submitted_at=None, autograded_dir=None,
+                      late_penalties=None, submissions_dir=None):
     """NotebookResults from the engine's cell rows (grades.csv) and flag rows (flags.csv).
 
-    ``submitted_at``: {(student, assignment): aware datetime};
-    ``autograded_dir``: the grading output's ``autograded/`` folder.
+    ``flags`` set the formgrader's flag and are listed in the note at the top
+    of the notebook, which ``nbgrader generate_feedback`` passes on to the
+    student; ``private_flags`` (e.g. similarity to another student) only set
+    the flag. ``submitted_at``: {(student, assignment): aware datetime};
+    ``autograded_dir``: the grading output's ``autograded/`` folder;
+    ``late_penalties``: {(student, assignment): points}, shared among the
+    assignment's notebooks in proportion to their scores (a missing key is
+    0; None leaves the gradebook's penalties as they are);
+    ``submissions_dir``: SUBMISSIONS/<student>/<assignment>/ of the grading run.
     """
-    groups, notes = {}, {}
+    groups = {}
     for row in map(as_dict, cells):
         groups.setdefault((row["student_id"], row["assignment"], row["notebook"]), []).append(row)
-    for row in map(as_dict, flags):
-        notes.setdefault((row["student_id"], row["assignment"], row["notebook"]), []).append(
-            f"{row['flag']}: {row['detail']}")
+    notes, hidden = _flag_lines(flags), _flag_lines(private_flags)
     results = []
     for (student, assignment, notebook), rows in groups.items():
         statuses = {r["status"] for r in rows}
         status = ("not_submitted" if statuses == {"not_submitted"}
                   else "not_graded" if "not_graded" in statuses else "graded")
         why = sorted({r["detail"] for r in rows if r["status"] == "not_graded" and r["detail"]})
-        flagged = notes.get((student, assignment, notebook), [])
+        shown = notes.get((student, assignment, notebook), [])
         executed = Path(autograded_dir, student, assignment, f"{notebook}.ipynb") if autograded_dir else None
         results.append(NotebookResult(
             student, assignment, notebook, status,
             scores={r["grade_id"]: float(r["score"]) for r in rows} if status == "graded" else {},
-            submitted_at=(submitted_at or {}).get((student, assignment)), flagged=bool(flagged),
+            submitted_at=(submitted_at or {}).get((student, assignment)),
+            flagged=bool(shown or hidden.get((student, assignment, notebook))),
             executed=executed if executed is not None and executed.is_file() else None,
-            note="\n".join([f"not graded: {w}" for w in why] + flagged)))
+            note="\n".join([f"not graded: {w}" for w in why] + shown),
+            submission_dir=Path(submissions_dir, student, assignment) if submissions_dir else None))
+    if late_penalties is not None:
+        _share_late_penalties(results, late_penalties)
     return results
+
+
+def _flag_lines(flags):
+    lines = {}
+    for row in map(as_dict, flags):
+        lines.setdefault((row["student_id"], row["assignment"], row["notebook"]), []).append(
+            f"{row['flag']}: {row['detail']}")
+    return lines
+
+
+def _share_late_penalties(results, late_penalties):
+    """Each handed-in notebook's share of its assignment's penalty, in proportion to its score (0 if none)."""
+    totals = {}
+    for result in results:
+        key = (result.student_id, result.assignment)
+        totals[key] = totals.get(key, 0.0) + sum(result.scores.values())
+    for result in results:
+        key = (result.student_id, result.assignment)
+        if result.status != "not_submitted":
+            share = sum(result.scores.values()) / totals[key] if totals[key] else 0.0
+            result.late_penalty = late_penalties.get(key, 0.0) * share
 
 
 def course_directory(*, course_dir=COURSE_DIR):
@@ -314,12 +356,51 @@ def _place(result, released, coursedir):
         note = "\n".join(filter(None, [note, "no executed notebook: this is the released notebook, "
                                              "not the student's work; open their submission to grade it"]))
     _take_released_metadata(nb, released)
+    _hide_tests(nb)
     if note:
         lines = "\n".join(f"- {html.escape(line)}" for line in note.splitlines())
         nb.cells.insert(0, nbformat.v4.new_markdown_cell(f"**Autograder note**\n\n{lines}"))
     target = Path(coursedir.format_path(coursedir.autograded_directory, result.student_id, result.assignment))
     notebooks.write(nb, target / f"{result.notebook}.ipynb")
+    _place_exchange_files(result, target)
     return None if stand_in else nb
+
+
+def _place_exchange_files(result, target):
+    """timestamp.txt and the student's submission_secret.txt beside the notebook, where nbgrader's own
+    autograde puts them: generate_feedback copies them and release_feedback needs both."""
+    if result.submitted_at is not None:
+        stamp = result.submitted_at.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f UTC")
+        (target / "timestamp.txt").write_text(stamp, encoding="utf-8")
+    if result.submission_dir is not None:
+        secret = Path(result.submission_dir) / "submission_secret.txt"
+        if _is_small_file(secret):
+            (target / secret.name).write_bytes(secret.read_bytes())
+
+
+def _is_small_file(path, limit=4096):
+    """A regular file (never a link: the student's folder holds it) of at most ``limit`` bytes."""
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return False
+    return stat.S_ISREG(info.st_mode) and info.st_size <= limit
+
+
+def _hide_tests(nb):
+    """Test cells as students may see them: hidden tests removed, and of their outputs only the verdict.
+
+    ``nbgrader generate_feedback`` turns this notebook into the student's
+    feedback, so what a test printed and any traceback (either could quote a
+    hidden test) stay out.
+    """
+    for cell in nb.cells:
+        if notebooks.is_test_cell(cell):
+            cell.source = visible_source(cell.source)
+            cell.outputs = [o for o in cell.get("outputs", []) if o.get("output_type") != "stream"]
+            for output in cell.outputs:
+                if output.get("output_type") == "error":
+                    output["traceback"] = []
 
 
 def _take_released_metadata(nb, released):

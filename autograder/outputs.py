@@ -12,11 +12,13 @@ from . import feedback, report
 from .results import AssignmentGrade, CellGrade, Flag
 
 
-def write_all(cells, summary, flags, graded, found, assignments, out_dir, *, feedback_pages=True):
+def write_all(cells, summary, flags, graded, found, assignments, out_dir, *, feedback_pages=True,
+              private_flags=()):
+    """Every output of a run; ``private_flags`` (similarity) go to flags.csv but never to a feedback page."""
     out_dir = Path(out_dir)
     report.write_csv(cells, out_dir / "grades.csv", CellGrade)
     report.write_csv(summary, out_dir / "summary.csv", AssignmentGrade)
-    report.write_csv(flags, out_dir / "flags.csv", Flag)
+    report.write_csv([*flags, *private_flags], out_dir / "flags.csv", Flag)
     report.write_item_analysis(cells, out_dir)
     executed = {}
     for sub in found:
@@ -29,4 +31,5 @@ def write_all(cells, summary, flags, graded, found, assignments, out_dir, *, fee
     if feedback_pages:
         parts = {(sub.key, t["grade_id"]): t.get("parts", []) for sub in found
                  for t in (graded.get(sub.key) or {}).get("tests") or []}
-        feedback.write_all(cells, flags, executed, parts, out_dir)
+        by_assignment = {(row.student_id, row.assignment): row for row in summary}
+        feedback.write_all(cells, flags, executed, parts, out_dir, by_assignment)

@@ -53,13 +53,16 @@ def read_csv(path):
 
 
 def format_summary(summary):
-    """A fixed-width table: student, assignment, score, max, percent, status."""
+    """A fixed-width table: student, assignment, score, max, percent, status (and the late penalty, if any)."""
     header = ("student", "assignment", "score", "max", "%", "status")
+    late = any(s.late_penalty for s in summary)
     lines = [[for_terminal(s.student_id), for_terminal(s.assignment), f"{s.score:g}", f"{s.max_score:g}",
               f"{100 * s.score / s.max_score:.0f}" if s.max_score else "-",
-              s.status.replace("_", " ")] for s in summary]
+              s.status.replace("_", " ")] + ([f"-{s.late_penalty:g}" if s.late_penalty else ""] if late else [])
+             for s in summary]
+    header += ("late",) if late else ()
     widths = [max(len(str(row[i])) for row in [header, *lines]) for i in range(len(header))]
-    numeric = {2, 3, 4}
+    numeric = {2, 3, 4, 6}
 
     def render(row):
         return "  ".join(str(v).rjust(w) if i in numeric else str(v).ljust(w)

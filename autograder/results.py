@@ -1,5 +1,7 @@
 """What grading produces: one row per test cell, per student assignment and per flag."""
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+from .deadlines import apply_late_policy
 
 
 @dataclass
@@ -19,9 +21,15 @@ class CellGrade:
 class AssignmentGrade:
     student_id: str
     assignment: str
-    score: float
+    score: float         # after the late penalty
     max_score: float
     status: str          # graded, not_submitted, not_graded
+    raw_score: float = None    # before the late penalty
+    late_penalty: float = 0.0  # points taken off by the course's late policy
+    submitted_at: str = ""     # ISO 8601 with its UTC offset; "" when unknown or not submitted
+    submitted_from: str = ""   # where that time comes from: lms import, timestamp.txt, file modification time
+    due_at: str = ""           # the student's due date (their extension if any); "" when none
+    late_detail: str = ""      # how the penalty was counted, as the feedback page says it
 
 
 @dataclass
@@ -68,6 +76,42 @@ def summarize(cells):
             status = "not_graded"
         else:
             status = "graded"
-        summary.append(AssignmentGrade(student, assignment, sum(r.score for r in rows),
-                                       sum(r.max_score for r in rows), status))
+        score = sum(r.score for r in rows)
+        summary.append(AssignmentGrade(student, assignment, score, sum(r.max_score for r in rows), status,
+                                       raw_score=score))
     return summary
+
+
+def with_late_policy(summary, *, times, due_dates, policy, zone=None):
+    """The summary rows with the late policy applied to each handed-in assignment.
+
+    times: {(student, assignment): deadlines.SubmissionTime}; due_dates: {(student, assignment): aware
+    datetime}; a missing key means unknown (no penalty). Times are shown in ``zone`` when given.
+    """
+    rows = []
+    for row in summary:
+        key = (row.student_id, row.assignment)
+        rows.append(_late(row, times.get(key), due_dates.get(key), policy, zone))
+    return rows
+
+
+def _late(row, submitted, due, policy, zone):
+    row = replace(row, due_at=_shown(due, zone))
+    if row.status == "not_submitted":
+        return row
+    late = apply_late_policy(score=row.raw_score, max_score=row.max_score, due=due, policy=policy,
+                             submitted=submitted.when if submitted else None)
+    origin = ""
+    if submitted:
+        origin = f"{submitted.source} ({submitted.detail})" if submitted.detail else submitted.source
+    detail = late.explanation if row.status == "graded" else "Not graded yet, so no late penalty yet."
+    return replace(row, score=round(late.score, 6), late_penalty=round(late.penalty, 6),
+                   submitted_at=_shown(submitted.when if submitted else None, zone), submitted_from=origin,
+                   late_detail=detail)
+
+
+def _shown(moment, zone):
+    """ISO 8601 with the UTC offset, in ``zone`` when given; "" for None."""
+    if moment is None:
+        return ""
+    return (moment.astimezone(zone) if zone else moment).isoformat(timespec="seconds")

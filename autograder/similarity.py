@@ -17,6 +17,7 @@ with the matching parts highlighted, every student character escaped:
 ``<notebook>/`` folder in between when the notebook is not named after the
 assignment).
 """
+import copy
 import html
 import io
 import re
@@ -26,14 +27,46 @@ import numpy as np
 from copydetect import CodeFingerprint, compare_files
 
 from . import notebooks
+from .assemble import released_answer
 
 FLAG_FIELDS = ("student_id", "assignment", "notebook", "flag", "detail")
+MAX_ANSWER_CHARS = 20_000
 
 
 def answer_sources(*, nb):
-    """{grade_id: source} of the answer cells of a notebook (a path or a notebook node)."""
+    """{grade_id: source} of the answer cells of a notebook (a path or a notebook node).
+
+    A student's cell counts with at most MAX_ANSWER_CHARS characters: a huge cell is no more evidence.
+    """
     nb = notebooks.read(nb) if isinstance(nb, (str, Path)) else nb
-    return {notebooks.nbgrader_meta(c)["grade_id"]: c.source for c in nb.cells if notebooks.is_answer_cell(c)}
+    sources = {}
+    for cell in nb.cells:
+        grade_id = notebooks.nbgrader_meta(cell).get("grade_id")
+        if notebooks.is_answer_cell(cell) and isinstance(grade_id, str):
+            sources[grade_id] = cell.source[:MAX_ANSWER_CHARS]
+    return sources
+
+
+def class_report(*, assignment, notebook, source, submitted, out_dir, threshold=0.5):
+    """similarity_report for one notebook of a class, read from the students' files.
+
+    ``source``: the instructor's notebook (node), whose answer cells as
+    released are the boilerplate; ``submitted``: {student_id: path of the
+    notebook handed in}. A file that is no notebook is left out (the grading
+    flags it).
+    """
+    release = copy.deepcopy(source)
+    for cell in release.cells:
+        if notebooks.is_answer_cell(cell):
+            cell.source = released_answer(cell.source)
+    answers = {}
+    for student, path in submitted.items():
+        try:
+            answers[student] = answer_sources(nb=notebooks.read_submission(path)[0])
+        except notebooks.UnreadableNotebook:
+            continue
+    return similarity_report(assignment=assignment, notebook=notebook, answers=answers, release=release,
+                             out_dir=out_dir, threshold=threshold)
 
 
 def similarity_report(*, assignment, notebook, answers, release, out_dir, threshold=0.5, min_overlap=50,

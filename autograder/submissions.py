@@ -51,12 +51,9 @@ def students(folder):
 
 
 def assignments_to_grade(folder, student_ids, known, requested=None, log=print):
-    """The assignments to grade: those asked for, else every assignment of the course someone handed in."""
-    if requested:
-        unknown = sorted(set(requested) - set(known))
-        if unknown:
-            raise SubmissionsError(f"unknown assignment(s) {', '.join(unknown)}; the course has {', '.join(known)}")
-        return [a for a in known if a in requested]
+    """Every assignment of the course someone handed in, and those asked for (unknown names are refused)."""
+    requested = list(requested or [])
+    check_known(requested, known, "assignment")
     found = set()
     for student in student_ids:
         path = Path(folder) / student
@@ -64,10 +61,18 @@ def assignments_to_grade(folder, student_ids, known, requested=None, log=print):
             found |= {p.name for p in path.iterdir() if p.is_dir() or _is_link(p)}
     for name in sorted(found - set(known)):
         log(f"warning: ignoring folder(s) named {name!r}: not an assignment of this course")
-    chosen = [a for a in known if a in found]
+    chosen = [a for a in known if a in found or a in requested]
     if not chosen:
         raise SubmissionsError(f"no submissions for any assignment of the course ({', '.join(known)})")
     return chosen
+
+
+def check_known(requested, known, what):
+    """Refuse names asked for (on the command line) that are not among ``known``."""
+    unknown = sorted(set(requested) - set(known))
+    if unknown:
+        shown = ", ".join(known[:10]) + (" ..." if len(known) > 10 else "")
+        raise SubmissionsError(f"unknown {what}(s) {', '.join(unknown)}; there are {shown}")
 
 
 def find(folder, student, assignment, notebook):

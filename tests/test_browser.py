@@ -3,7 +3,9 @@
 A student's view of `make lab`: nbgrader's Validate button but none of its
 instructor tools, a notebook's cells run from the Run menu, the plots, a
 slider moved, Validate pressed on the solution, a live training view started
-and stopped. And an instructor's: `make formgrader` shows the Formgrader.
+and stopped. And an instructor's: `make formgrader` shows the Formgrader, and
+after `grade --gradebook` a student's score in it; a written answer graded by
+hand there lands in nbgrader's gradebook.
 Playwright drives the system Chromium (`executable_path`); no browser is
 ever downloaded. The notebooks are copies in a temporary folder, so nothing
 in exercises/ or solutions/ is touched.
@@ -26,7 +28,9 @@ from pathlib import Path
 
 import pytest
 
-from autograder.paths import COURSE_DIR, EXERCISES_DIR, REPO_ROOT, SOLUTIONS_DIR
+from autograder.paths import EXERCISES_DIR, REPO_ROOT, SOLUTIONS_DIR, list_assignments
+from autograder.report import read_csv
+from instructor_class import ASSIGNMENT, FREE_TEXT, copy_course, gradebook, hand_in, run_grade, solution_answers
 
 CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = Path(os.environ.get("BROWSER_SCREENSHOTS") or REPO_ROOT / "browser-screenshots")
@@ -36,6 +40,8 @@ SOLUTION = "solutions/04_backprop_by_hand/04_backprop_by_hand.ipynb"
 LIVE_TRAINING = "scratch/live_training.ipynb"
 STUDENT_LAB_CONFIG = REPO_ROOT / "lab"  # what `make lab` puts first on JUPYTER_CONFIG_PATH
 INSTRUCTOR_TOOLS = ("Create Assignment", "Formgrader", "Course List")
+# The formgrader opens the gradebook (and runs alembic) once per assignment of a page: slow on a busy machine.
+FORMGRADER_TIMEOUT = 120_000
 # A small notebook of the test's own for 06's live training view: logistic regression on two blobs.
 LIVE_TRAINING_CELLS = [
     """import numpy as np
@@ -186,22 +192,18 @@ def _student_root(root):
     return root
 
 
-def _course_copy(root):
-    """The nbgrader course (its config and source/) in root: nbgrader writes its gradebook there."""
-    shutil.copytree(COURSE_DIR / "source", root / "source")
-    shutil.copy(COURSE_DIR / "nbgrader_config.py", root)
-    return root
-
-
 @pytest.fixture(scope="module")
 def labs(tmp_path_factory):
     """Two JupyterLabs, started together: the student's as `make lab` starts it, on copies of a few
-    notebooks, and the instructor's as `make formgrader` starts it, on a copy of course/."""
+    notebooks, and the instructor's as `make formgrader` starts it, on a copy of course/ (whose 01
+    has a written answer graded by hand, and no due dates)."""
+    course = copy_course(tmp_path_factory.mktemp("formgrader") / "course", list_assignments(), free_text=True,
+                         description="")
     servers = {"student": _start_lab(_student_root(tmp_path_factory.mktemp("lab") / "root"),
                                      STUDENT_LAB_CONFIG),
-               "instructor": _start_lab(_course_copy(tmp_path_factory.mktemp("formgrader") / "course"))}
+               "instructor": _start_lab(course)}
     try:
-        yield {name: _wait_until_served(*server) for name, server in servers.items()}
+        yield {"course": course, **{name: _wait_until_served(*server) for name, server in servers.items()}}
     finally:
         _stop([proc for proc, _, _ in servers.values()])
 
@@ -214,6 +216,17 @@ def lab(labs):
 @pytest.fixture(scope="module")
 def instructor_lab(labs):
     return labs["instructor"]
+
+
+@pytest.fixture(scope="module")
+def graded_course(labs, tmp_path_factory):
+    """One student's 01, with a written answer, graded into the instructor lab's course as `make grade`
+    does (`grade --gradebook`); the course folder and the student's summary row."""
+    root = tmp_path_factory.mktemp("class")
+    hand_in(root / "submitted", "ann", solution_answers(), free_text="Rates multiply along each path.")
+    proc = run_grade(root / "submitted", root / "grades", labs["course"], "--gradebook", "--no-similarity")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return {"course": labs["course"], "summary": read_csv(root / "grades" / "summary.csv")[0]}
 
 
 @pytest.fixture(scope="module")
@@ -419,15 +432,70 @@ def test_live_training_view_starts_and_stops(lab, page):
     screenshot(view, "live_training_view_stopped.png")
 
 
-def test_instructor_lab_shows_the_formgrader(instructor_lab, page):
+def open_instructor_lab(page, instructor_lab):
     page.goto(f"{instructor_lab}/lab?reset&token={TOKEN}")
     page.locator(".jp-LauncherCard").first.wait_for(timeout=60_000)  # every plugin has started
-    offered = offered_tools(page)
-    for tool in INSTRUCTOR_TOOLS:
-        assert places_of(tool, offered), f"the instructor lab does not offer nbgrader's {tool}: {offered}"
+
+
+def open_formgrader(page):
+    """Nbgrader > Formgrader; the formgrader's frame."""
     page.locator(".lm-MenuBar").get_by_text("Nbgrader", exact=True).click()
     page.locator(".lm-Menu").get_by_text("Formgrader", exact=True).click()
     formgrader = page.frame_locator("#formgrader iframe")
     formgrader.get_by_text("Manage Assignments").first.wait_for()
-    formgrader.get_by_text("01_chain_rule").first.wait_for()  # it reads the course's source/
+    return formgrader
+
+
+def follow(formgrader, path):
+    """Click the formgrader's link to /formgrader/<path> (each page links to the next by address)."""
+    formgrader.locator(f"a[href$='/formgrader/{path}']").first.click()
+
+
+def student_total(formgrader, student):
+    """The student's overall score on the formgrader's Manage Students page."""
+    follow(formgrader, "manage_students")
+    row = formgrader.locator("#main-table tr", has=formgrader.get_by_text(student, exact=True))
+    return row.locator("td").nth(3).inner_text()
+
+
+def test_instructor_lab_shows_the_formgrader(instructor_lab, page):
+    open_instructor_lab(page, instructor_lab)
+    offered = offered_tools(page)
+    for tool in INSTRUCTOR_TOOLS:
+        assert places_of(tool, offered), f"the instructor lab does not offer nbgrader's {tool}: {offered}"
+    formgrader = open_formgrader(page)
+    formgrader.get_by_text("01_chain_rule").first.wait_for(timeout=FORMGRADER_TIMEOUT)  # it reads source/
     screenshot(page.locator("#formgrader"), "instructor_formgrader.png")
+
+
+def test_the_formgrader_shows_the_grades_and_saves_a_grade_given_by_hand(instructor_lab, graded_course, page):
+    score, out_of = float(graded_course["summary"]["score"]), float(graded_course["summary"]["max_score"]) + 2
+    page.set_default_timeout(FORMGRADER_TIMEOUT)
+    open_instructor_lab(page, instructor_lab)
+    formgrader = open_formgrader(page)
+    # The autograder's score, out of the test cells' points and the written answer's 2.
+    assert student_total(formgrader, "ann") == f"{score:g} / {out_of:g}"
+
+    follow(formgrader, "gradebook")
+    follow(formgrader, f"gradebook/{ASSIGNMENT}")
+    follow(formgrader, f"gradebook/{ASSIGNMENT}/{ASSIGNMENT}")
+    formgrader.locator("#main-table a", has_text="Submission #1").click()
+    formgrader.locator(f"input#{FREE_TEXT}.needs_manual_grade").wait_for()   # the written answer waits for us
+    written = formgrader.locator(f"input#{FREE_TEXT}")
+    written.fill("1.5")
+    written.press("Tab")                                                      # the formgrader saves on change
+    formgrader.locator(f"input#{FREE_TEXT}:not(.needs_manual_grade)").wait_for()
+    written.scroll_into_view_if_needed()
+    screenshot(page.locator("#formgrader"), "instructor_formgrader_manual_grade.png")
+
+    deadline = time.monotonic() + 20
+    while True:
+        with gradebook(graded_course["course"]) as gb:
+            grade = gb.find_grade(FREE_TEXT, ASSIGNMENT, ASSIGNMENT, "ann")
+            saved = (grade.manual_score, grade.needs_manual_grade)
+        if saved == (1.5, False) or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert saved == (1.5, False), "the grade typed in the formgrader is not in the gradebook"
+    follow(formgrader, "gradebook")                                           # back, by the breadcrumbs
+    assert student_total(formgrader, "ann") == f"{score + 1.5:g} / {out_of:g}"

@@ -5,8 +5,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from autograder.deadlines import (DeadlineError, LatePolicy, SubmissionTime, apply_late_policy, due_date,
-                                  load_deadlines, load_extensions, parse_time, submission_time)
+from autograder import course
+from autograder.deadlines import (DeadlineError, LatePolicy, SubmissionTime, apply_late_policy, deadlines_from_settings,
+                                  due_date, load_deadlines, load_extensions, parse_time, submission_time)
 
 BERLIN_SUMMER = timezone(timedelta(hours=2))
 DUE = datetime(2026, 9, 15, 23, 59, tzinfo=BERLIN_SUMMER)
@@ -19,10 +20,9 @@ def write(path, text):
 
 @pytest.fixture
 def deadlines(tmp_path):
-    return load_deadlines(path=write(tmp_path / "deadlines.toml", """
-timezone = "Europe/Berlin"
-
+    return load_deadlines(path=write(tmp_path / "autograder.toml", """
 [deadlines]
+timezone = "Europe/Berlin"
 "01_chain_rule" = "2026-09-15T23:59:00+02:00"
 "02_gradient_descent" = 2026-09-22T21:59:00Z
 "03_forward_pass" = "2026-12-01T12:00:00"
@@ -50,6 +50,12 @@ def test_deadlines_file_reads_offsets_toml_datetimes_and_the_course_zone(deadlin
     assert deadlines.policy == LatePolicy(per="day", percent=10, max_percent=30, cutoff_hours=168)
 
 
+def test_the_courses_own_description_reads_without_due_dates():
+    described = course.load()
+    found = deadlines_from_settings(settings=described.settings, where="course/autograder.toml")
+    assert found.due == {} and found.policy.per in ("none", "hour", "day")
+
+
 def test_a_time_without_offset_and_without_a_zone_is_refused(tmp_path):
     path = write(tmp_path / "d.toml", '[deadlines]\n"01_chain_rule" = "2026-09-15T23:59:00"\n')
     with pytest.raises(DeadlineError, match="no UTC offset"):
@@ -62,7 +68,8 @@ def test_a_time_without_offset_and_without_a_zone_is_refused(tmp_path):
     ('[late_policy]\nper = "week"\n', "none, hour or day"),
     ('[late_policy]\npercent = -5\n', "number >= 0"),
     ('[late_policy]\npercentage = 5\n', "unknown key"),
-    ('timezone = "Mars/Olympus"\n', "unknown time zone"),
+    ('[deadlines]\ntimezone = "Mars/Olympus"\n', "unknown time zone"),
+    ('deadlines = "2026-09-15"\n', r"\[deadlines\] must be a table"),
 ])
 def test_bad_policies_are_refused_with_the_reason(tmp_path, table, message):
     with pytest.raises(DeadlineError, match=message):
@@ -141,10 +148,21 @@ def test_without_a_recorded_time_nbgraders_timestamp_then_the_file_time(tmp_path
 
     # nbgrader set to Europe/Berlin writes the abbreviation: the course's zone reads it.
     write(folder / "timestamp.txt", "2026-09-15 23:59:01.000000 CEST")
-    with pytest.raises(DeadlineError, match="unknown time zone 'CEST'"):
-        submission_time(student_id="alice", assignment="01_chain_rule", submission_dir=folder)
     assert submission_time(student_id="alice", assignment="01_chain_rule", submission_dir=folder,
                            zone=ZoneInfo("Europe/Berlin")).when == DUE + timedelta(seconds=1)
+    # Without the zone (or with a file that is no time) the file time stands in, saying why.
+    passed_over = submission_time(student_id="alice", assignment="01_chain_rule", submission_dir=folder)
+    assert (passed_over.source, passed_over.when.timestamp()) == ("file modification time", 1_800_000_000)
+    assert "unknown time zone 'CEST'" in passed_over.detail
+
+
+def test_a_linked_timestamp_or_notebook_is_never_read(tmp_path):
+    folder = tmp_path / "alice" / "01_chain_rule"
+    folder.mkdir(parents=True)
+    elsewhere = write(tmp_path / "secret.txt", "2026-09-15 21:59:01 UTC")
+    (folder / "timestamp.txt").symlink_to(elsewhere)
+    (folder / "01_chain_rule.ipynb").symlink_to(elsewhere)
+    assert submission_time(student_id="alice", assignment="01_chain_rule", submission_dir=folder) is None
 
 
 def test_no_source_means_unknown_and_naive_lms_times_need_a_zone(tmp_path):

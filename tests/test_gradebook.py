@@ -1,22 +1,19 @@
 """Grading results in nbgrader's gradebook (autograder.gradebook): read back, exported, seen by the formgrader."""
 import csv
-import os
 import shutil
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
-import nbformat
 import pytest
 
 from autograder import notebooks
 from autograder.gradebook import (GradebookError, NotebookResult, course_directory, record_results,
                                   results_from_rows)
-from autograder.paths import COURSE_DIR
+from instructor_class import FREE_TEXT, gradebook, nbgrader_env
+from instructor_class import copy_course as copy_instructor_course
 
 ASSIGNMENTS = ("01_chain_rule", "02_gradient_descent")
-FREE_TEXT = "chain_rule_in_words"  # a manually graded answer: solution and grade
 CEST = timezone(timedelta(hours=2))
 SUBMITTED = {("alice", "01_chain_rule"): datetime(2026, 9, 15, 23, 59, tzinfo=CEST),
              ("alice", "02_gradient_descent"): datetime(2026, 9, 22, 10, 0, tzinfo=CEST),
@@ -25,18 +22,7 @@ SUBMITTED = {("alice", "01_chain_rule"): datetime(2026, 9, 15, 23, 59, tzinfo=CE
 
 def copy_course(root):
     """The course's config and two assignments; 01 gains a free-text question graded by hand."""
-    root.mkdir(parents=True)
-    shutil.copy2(COURSE_DIR / "nbgrader_config.py", root)
-    for assignment in ASSIGNMENTS:
-        shutil.copytree(COURSE_DIR / "source" / assignment, root / "source" / assignment)
-    path = root / "source" / "01_chain_rule" / "01_chain_rule.ipynb"
-    nb = notebooks.read(path)
-    question = nbformat.v4.new_markdown_cell("The chain rule multiplies the rates along the path.")
-    question.metadata["nbgrader"] = {"grade": True, "solution": True, "locked": False, "points": 2,
-                                     "grade_id": FREE_TEXT, "schema_version": 3}
-    nb.cells.insert(2, question)
-    notebooks.write(nb, path)
-    return root
+    return copy_instructor_course(root, ASSIGNMENTS, free_text=True)
 
 
 def executed_notebook(root, assignment, free_text):
@@ -100,12 +86,6 @@ def graded(tmp_path_factory):
     root = copy_course(tmp_path_factory.mktemp("gb") / "course")
     rows, counts = grade_course(root, late_penalty=1.5)
     return root, rows, counts
-
-
-def gradebook(root):
-    from nbgrader.api import Gradebook
-    coursedir = course_directory(course_dir=root)
-    return Gradebook(coursedir.db_url, course_id=coursedir.course_id)
 
 
 def summary_totals(rows):
@@ -176,6 +156,11 @@ def test_executed_notebooks_carry_the_metadata_the_formgrader_reads(graded):
         if meta:
             assert meta["checksum"] == recorded[meta["grade_id"]].checksum
     assert "Rates multiply along a path." in [c.source for c in placed.cells]
+    # generate_feedback shows this copy to the student: the test cells without their hidden part.
+    tests = [c for c in placed.cells if notebooks.is_test_cell(c)]
+    assert tests and not any("HIDDEN TESTS" in c.source for c in tests)
+    stamp = root / "autograded" / "alice" / "01_chain_rule" / "timestamp.txt"
+    assert stamp.read_text() == "2026-09-15 21:59:00.000000 UTC"   # nbgrader's format, for release_feedback
 
 
 def test_the_formgraders_page_template_renders_a_score_box_per_graded_cell(graded):
@@ -218,11 +203,9 @@ def test_a_free_text_answer_is_left_for_manual_grading(graded):
 
 def test_nbgrader_export_totals_equal_the_summary(graded):
     root, rows, _ = graded
-    env = dict(os.environ, PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""))
-    env.pop("NBGRADER_EXECUTION", None)
     out = root / "export.csv"
-    proc = subprocess.run([sys.executable, "-m", "nbgrader", "export", "--to", str(out)], cwd=root, env=env,
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run([sys.executable, "-m", "nbgrader", "export", "--to", str(out)], cwd=root,
+                          env=nbgrader_env(), capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
     with open(out, newline="") as handle:
         exported = {(r["student_id"], r["assignment"]): r for r in csv.DictReader(handle)}
@@ -296,9 +279,8 @@ def test_course_cells_are_recorded_as_generate_assignment_records_them(graded, t
     scratch = tmp_path / "scratch"
     shutil.copytree(root / "source", scratch / "source")
     shutil.copy2(root / "nbgrader_config.py", scratch)
-    env = dict(os.environ, PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""))
     proc = subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", "01_chain_rule", "--force"],
-                          cwd=scratch, env=env, capture_output=True, text=True, timeout=300)
+                          cwd=scratch, env=nbgrader_env(), capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
     ours = cell_tables(course_directory(course_dir=root).db_url)
     theirs = cell_tables(f"sqlite:///{scratch / 'gradebook.db'}")

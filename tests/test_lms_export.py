@@ -1,14 +1,15 @@
-"""Grades back to the LMS (autograder.lms_export): Canvas, Moodle and a plain wide CSV."""
+"""Grades back to the LMS (autograder.lms_export and `python -m autograder export`): Canvas, Moodle, a plain CSV."""
 import csv
-from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import pytest
 
-from autograder.lms_export import (Identity, export_grades, main, read_identities, students_without_lms_id,
+from autograder.cli import main
+from autograder.lms_export import (Identity, export_grades, export_run, read_identities, students_without_lms_id,
                                    write_canvas_csv, write_moodle_worksheets, write_plain_csv)
 from autograder.paths import REPO_ROOT
 from autograder.report import read_csv
+from autograder.results import AssignmentGrade
 
 SAMPLES = REPO_ROOT / "docs" / "lms"
 NOW = datetime(2026, 9, 25, 9, 0, tzinfo=timezone.utc)
@@ -17,19 +18,10 @@ NOW = datetime(2026, 9, 25, 9, 0, tzinfo=timezone.utc)
 CANVAS_HEADER = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
 MOODLE_HEADER = ["Identifier", "Full name", "Email address", "Status", "Grade", "Maximum Grade",
                  "Grade can be changed", "Last modified (submission)", "Last modified (grade)", "Feedback comments"]
-
-
-@dataclass
-class AssignmentGrade:  # the fields of the engine's summary rows
-    student_id: str
-    assignment: str
-    score: float
-    max_score: float
-    status: str
-
+WIDE_HEADER = ["student_id", "01_chain_rule", "02_gradient_descent", "total"]
 
 SUMMARY = [
-    AssignmentGrade("ann", "01_chain_rule", 20.0, 22.0, "graded"),
+    AssignmentGrade("ann", "01_chain_rule", 20.0, 22.0, "graded", submitted_at="2026-09-15T21:40:12+02:00"),
     AssignmentGrade("ann", "02_gradient_descent", 0.0, 18.0, "not_submitted"),
     AssignmentGrade("ben", "01_chain_rule", 0.0, 22.0, "not_graded"),
     AssignmentGrade("ben", "02_gradient_descent", 0.0, 18.0, "graded"),
@@ -64,9 +56,7 @@ def test_an_id_recorded_by_another_lms_is_not_used_for_canvas(tmp_path):
 
 def test_moodle_writes_one_worksheet_per_assignment_with_its_columns(tmp_path):
     identities = {"ann": Identity("ann", "moodle", "2051", "Ann Smith"), "ben": Identity("ben")}
-    handed_in = datetime(2026, 9, 15, 21, 40, 12, tzinfo=timezone(timedelta(hours=2)))
     paths = write_moodle_worksheets(summary=SUMMARY, out_dir=tmp_path, identities=identities, now=NOW,
-                                    submitted_at={("ann", "01_chain_rule"): handed_in},
                                     feedback={("ben", "02_gradient_descent"): "-1 for style"})
     assert [p.name for p in paths] == ["moodle_01_chain_rule.csv", "moodle_02_gradient_descent.csv"]
     first = read_csv(paths[0])
@@ -98,7 +88,7 @@ def test_plain_csv_totals_the_graded_scores(tmp_path):
                                                                        "not_submitted")],
                                     path=tmp_path / "wide.csv"))
     assert [list(r.values()) for r in rows] == [["ann", "20", "", "20"], ["ben", "", "0", "0"], ["cy", "", "", ""]]
-    assert list(rows[0]) == ["student_id", "01_chain_rule", "02_gradient_descent", "total"]
+    assert list(rows[0]) == WIDE_HEADER
 
 
 # ---------------------------------------------------------------- safety and identities
@@ -136,48 +126,47 @@ def test_identities_come_from_imported_rows_and_missing_ones_are_listed():
 # ---------------------------------------------------------------- the samples in docs/lms
 
 def test_the_documented_samples_are_what_the_exporter_writes(tmp_path):
-    summary = read_csv(SAMPLES / "summary.csv")
-    canvas = read_identities(mapping_rows=read_csv(SAMPLES / "import_mapping_canvas.csv"))
-    moodle_rows = read_csv(SAMPLES / "import_mapping_moodle.csv")
-    handed_in = {(r["student_id"], r["assignment"]): datetime.fromisoformat(r["submitted_at"])
-                 for r in moodle_rows if r["submitted_at"]}
+    ids = {"01_chain_rule": "190311", "02_gradient_descent": "190312"}
     written = [
-        *export_grades(format="canvas", summary=summary, out=tmp_path / "canvas.csv", identities=canvas,
-                       canvas_assignment_ids={"01_chain_rule": "190311", "02_gradient_descent": "190312"}),
-        *export_grades(format="moodle", summary=summary, out=tmp_path,
-                       identities=read_identities(mapping_rows=moodle_rows), submitted_at=handed_in, now=NOW),
-        *export_grades(format="csv", summary=summary, out=tmp_path / "grades_wide.csv"),
+        *export_run(format="canvas", grades_dir=SAMPLES, out=tmp_path / "canvas.csv",
+                    mapping=SAMPLES / "import_mapping_canvas.csv", canvas_assignment_ids=ids)[0],
+        *export_run(format="moodle", grades_dir=SAMPLES, out=tmp_path, mapping=SAMPLES / "import_mapping_moodle.csv",
+                    now=NOW)[0],
+        *export_run(format="csv", grades_dir=SAMPLES, out=tmp_path / "grades_wide.csv")[0],
     ]
     for path in written:
         assert path.read_text(encoding="utf-8") == (SAMPLES / path.name).read_text(encoding="utf-8"), path.name
     assert rows_of(SAMPLES / "canvas.csv")[0][:5] == CANVAS_HEADER
     assert rows_of(SAMPLES / "moodle_01_chain_rule.csv")[0] == MOODLE_HEADER
+    assert rows_of(SAMPLES / "grades_wide.csv")[0] == WIDE_HEADER
 
 
-def test_the_command_line_writes_the_format_and_warns_about_unmatched_students(tmp_path, capsys):
+def test_the_export_command_writes_each_format_and_warns_about_unmatched_students(tmp_path, capsys):
     out = tmp_path / "canvas.csv"
-    assert main([str(SAMPLES / "summary.csv"), "--format", "canvas", "--out", str(out),
+    assert main(["export", "--format", "canvas", "--grades", str(SAMPLES), "--out", str(out),
                  "--mapping", str(SAMPLES / "import_mapping_canvas.csv"),
                  "--canvas-id", "01_chain_rule=190311", "--canvas-id", "02_gradient_descent=190312"]) == 0
     assert out.read_text(encoding="utf-8") == (SAMPLES / "canvas.csv").read_text(encoding="utf-8")
-    assert "no canvas user id for 1 student(s) (pat_ng)" in capsys.readouterr().err
+    printed = capsys.readouterr()
+    assert "no canvas user id for 1 student(s) (pat_ng)" in printed.err and "1 score(s) left blank" in printed.err
+    assert printed.out.strip() == str(out)
     moodle = tmp_path / "moodle"
-    assert main([str(SAMPLES / "summary.csv"), "--format", "moodle", "--out", str(moodle),
-                 "--mapping", str(SAMPLES / "import_mapping_moodle.csv")]) == 0
-    (jane, *_) = read_csv(moodle / "moodle_01_chain_rule.csv")
-    assert jane["Last modified (submission)"] == "2026-09-15T21:40:12+02:00"
+    assert main(["export", "--format", "moodle", "--grades", str(SAMPLES), "--out", str(moodle),
+                 "--mapping", str(SAMPLES / "import_mapping_moodle.csv"), "--moodle-max-grade", "100"]) == 0
+    jane = read_csv(moodle / "moodle_01_chain_rule.csv")[0]
+    wei = read_csv(moodle / "moodle_02_gradient_descent.csv")[1]
+    assert list(jane) == MOODLE_HEADER
+    assert (jane["Identifier"], jane["Grade"], jane["Last modified (submission)"]) == \
+        ("Participant 2051", "86.3636", "2026-09-15T21:40:12+02:00")
+    assert wei["Grade"] == "66.6667"  # 12 of 18 after the late penalty, scaled to 100
+    assert main(["export", "--format", "csv", "--grades", str(SAMPLES), "--out", str(tmp_path / "w.csv")]) == 0
+    assert rows_of(tmp_path / "w.csv") == rows_of(SAMPLES / "grades_wide.csv")
 
 
-def test_recorded_times_without_offset_need_a_zone_on_the_command_line(tmp_path, capsys):
-    mapping = tmp_path / "import_mapping.csv"
-    mapping.write_text("student_id,assignment,status,lms,lms_user_id,submitted_at,submitted_at_source\n"
-                       "ann,01_chain_rule,imported,moodle,7,2026-09-15T23:10:00,name\n", encoding="utf-8")
-    summary = tmp_path / "summary.csv"
-    summary.write_text("student_id,assignment,score,max_score,status\nann,01_chain_rule,3,22,graded\n")
-    args = [str(summary), "--format", "moodle", "--out", str(tmp_path / "m"), "--mapping", str(mapping)]
-    assert main(args) == 0
-    assert "1 recorded submission time(s) have no UTC offset" in capsys.readouterr().err
-    assert read_csv(tmp_path / "m" / "moodle_01_chain_rule.csv")[0]["Last modified (submission)"] == ""
-    assert main([*args, "--timezone", "Europe/Berlin"]) == 0
-    (ann,) = read_csv(tmp_path / "m" / "moodle_01_chain_rule.csv")
-    assert ann["Last modified (submission)"] == "2026-09-15T23:10:00+02:00"
+def test_the_export_command_refuses_a_folder_without_a_summary_and_a_bad_canvas_id(tmp_path, capsys):
+    assert main(["export", "--format", "csv", "--grades", str(tmp_path), "--out", str(tmp_path / "w.csv")]) == 2
+    assert "summary.csv does not exist" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["export", "--format", "canvas", "--grades", str(SAMPLES), "--out", str(tmp_path / "c.csv"),
+              "--canvas-id", "190311"])
+    assert "is not ASSIGNMENT=ID" in capsys.readouterr().err

@@ -145,3 +145,25 @@ def test_the_report_is_the_same_on_every_run(tmp_path):
         runs.append([{**row, "detail": row["detail"].replace(f"{tmp_path / seed}", "")}
                      for row in json.loads(proc.stdout)])
     assert runs[0] == runs[1] and runs[0]
+
+
+def test_the_class_report_reads_the_files_handed_in_and_leaves_out_what_is_no_notebook(tmp_path):
+    """As `grade` runs it: the students' files, the source's answers as released for boilerplate."""
+    from autograder.similarity import class_report
+    source = notebooks.read(SOURCE_DIR / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
+    files = {}
+    for student, answers in (("ana", course_solution()), ("copier", renamed(course_solution()))):
+        nb = notebooks.read(RELEASE)
+        for cell in nb.cells:
+            if notebooks.is_answer_cell(cell):
+                cell.source = answers[notebooks.nbgrader_meta(cell)["grade_id"]]
+        files[student] = tmp_path / f"{student}.ipynb"
+        notebooks.write(nb, files[student])
+    files["broken"] = tmp_path / "broken.ipynb"
+    files["broken"].write_text('{"cells": [')
+    files["odd"] = tmp_path / "odd.ipynb"
+    files["odd"].write_text(json.dumps({"cells": [{"cell_type": "code", "source": "x" * 100_000,
+                                                   "metadata": {"nbgrader": {"solution": True, "grade_id": 7}}}]}))
+    flags = class_report(assignment=ASSIGNMENT, notebook=ASSIGNMENT, source=source, submitted=files,
+                         out_dir=tmp_path / "out")
+    assert pairs(flags) == {("ana", "copier"), ("copier", "ana")}
