@@ -10,7 +10,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 # Root may only run JupyterLab with --allow-root. LAB_ARGS passes more options to `make lab`.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab formgrader test grade release bench bench-grading sandbox environment clean
+.PHONY: lab formgrader test check grade release bench bench-grading sandbox environment clean
 
 # The student lab reads lab/ before the venv's config: nbgrader without its instructor tools (lab/README.md).
 STUDENT_LAB_CONFIG := $(CURDIR)/lab
@@ -23,6 +23,9 @@ formgrader: $(STAMP)  ## instructor: JupyterLab on the nbgrader course, with all
 
 test: $(STAMP) sandbox  ## the whole test suite
 	$(BIN)/python -m pytest
+
+check: $(STAMP) sandbox  ## the fast tier: everything but the slow end-to-end grading and the browser
+	$(BIN)/python -m pytest -m "not slow and not browser"
 
 # GRADE_ARGS passes more options to `make grade` (e.g. GRADE_ARGS="--jobs 1").
 grade: $(STAMP) sandbox  ## grade the bundled sample class into grades/ and the course's gradebook, print the table

@@ -84,6 +84,15 @@ def _grade_parser(sub):
     gra.add_argument("--no-similarity", action="store_true", help="skip the similarity report")
     gra.add_argument("--similarity-threshold", type=_share, default=0.5, metavar="SHARE",
                      help="flag two students when this share of one's code matches the other's (default: 0.5)")
+    gra.add_argument("--executor", choices=("local", "dask"), default=None,
+                     help="local: a pool of --jobs sandboxes on this machine (the default); dask: a Dask cluster, "
+                          "the one at --scheduler, or without one a local cluster of --jobs workers")
+    gra.add_argument("--scheduler", metavar="tcp://HOST:PORT", default=None,
+                     help="grade on the Dask cluster of this scheduler (default: $DASK_SCHEDULER_ADDRESS, if set); "
+                          "its workers need this grader and its Python at the same paths as here")
+    gra.add_argument("--shard", type=_shard, metavar="I/N",
+                     help="grade only share I of N (I from 0 to N-1) into OUT/.results and write nothing else, "
+                          "e.g. one task of a Slurm array; then a run without --shard writes the outputs")
     _engine_options(gra, timeout=30)
     gra.set_defaults(run=_grade)
 
@@ -108,6 +117,17 @@ def _share(text):
     if not 0 <= value <= 1:
         raise argparse.ArgumentTypeError(f"{text} is not a share between 0 and 1")
     return value
+
+
+def _shard(text):
+    index, slash, count = text.partition("/")
+    try:
+        index, count = int(index), int(count)
+    except ValueError:
+        index = count = None
+    if not slash or count is None or count < 1 or not 0 <= index < count:
+        raise argparse.ArgumentTypeError(f"{text!r} is not I/N with 0 <= I < N, e.g. 0/4 for the first of four")
+    return index, count
 
 
 def _canvas_id(text):
@@ -193,10 +213,20 @@ def _grade(args):
     options = _options(args, fresh=args.fresh, feedback=not args.no_feedback, similarity=not args.no_similarity,
                        similarity_threshold=args.similarity_threshold, gradebook=args.gradebook is not None,
                        gradebook_url=args.gradebook or None, extensions=args.extensions,
-                       import_mapping=args.mapping)
+                       import_mapping=args.mapping, executor=args.executor, scheduler=args.scheduler,
+                       shard=args.shard)
+    if args.shard and args.gradebook is not None:
+        print("error: --gradebook goes with the run that merges the shards (the same command without --shard)",
+              file=sys.stderr)
+        return 2
     _, summary, flags = grade(args.submissions, args.out, assignments=args.assignments, students=args.students,
                               course=_course(args), options=options, log=lambda m: print(m, file=sys.stderr))
     print(format_summary(summary))
+    if args.shard:
+        print(f"\nshard {args.shard[0]}/{args.shard[1]}: {len(summary)} student assignment(s) graded into "
+              f"{args.out}/.results; when every shard is done, run the same command without --shard to write "
+              "the outputs", file=sys.stderr)
+        return 0
     flagged = len({(f.student_id, f.assignment, f.notebook) for f in flags})
     print(f"\n{flagged} notebook(s) flagged (see flags.csv). Wrote grades.csv, summary.csv, flags.csv, "
           f"item_analysis.csv/.png and feedback/ in {args.out}", file=sys.stderr)

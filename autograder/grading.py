@@ -20,18 +20,26 @@ Output folder:
     similarity/         a side-by-side page per pair of students whose answers look alike
     autograded/         the executed notebooks
     .results/           one result per notebook: a re-run grades only what changed or is missing
+
+Many machines: `executor` and `scheduler` send the notebooks to a Dask cluster
+(executor.py); `shard=(i, n)` grades only the i-th of n shares into
+out_dir/.results and writes nothing else, so that n processes (a Slurm array,
+a Kubernetes Indexed Job) share a class, and a final run without a shard
+collects their results and writes the outputs.
 """
 import hashlib
 import json
 import os
+import secrets
 import shutil
+import socket
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import course as course_module
 from . import deadlines, jobs, outputs, results, sandbox, similarity, submissions
-from .executor import LocalExecutor, Stopped
+from .executor import ExecutorError, Stopped, for_options, scheduler_address
 from .progress import Progress
 from .report import read_csv
 from .safe_text import for_terminal
@@ -62,6 +70,13 @@ class Options:
     gradebook_url: str = None         # its SQLAlchemy URL (None: gradebook.db in the course folder)
     extensions: Path = None           # CSV of per-student extensions (see deadlines.py)
     import_mapping: Path = None       # the LMS import's record of times (None: SUBMISSIONS/import_mapping.csv)
+    executor: str = None              # "local" (a pool of runners here) or "dask" (None: dask if a scheduler is set)
+    scheduler: str = None             # a Dask scheduler's address (None: DASK_SCHEDULER_ADDRESS, unless "local")
+    shard: tuple = None               # (i, n): grade only share i of n (0 <= i < n) into .results, write nothing else
+
+    def cluster_address(self):
+        """The address of the Dask scheduler that grades, or None when this machine (or a local cluster) does."""
+        return scheduler_address(self.executor, self.scheduler)
 
     def result_affecting(self):
         return {"timeout": self.timeout, "notebook_timeout": self.notebook_timeout,
@@ -78,6 +93,8 @@ def grade(submissions_dir, out_dir, *, assignments=None, students=None, course=N
     course:          a course.Course (default: the course of this repository)
     options:         an Options (default: Options())
     log:             where progress and warnings go (a function of one string)
+    With options.shard, only that share is graded and stored in out_dir/.results; the rows of the
+    share are returned (no late policy) and no output file is written.
     Raises GradingError when the class cannot be graded at all; one bad notebook never does.
     """
     options = options or Options()
@@ -90,6 +107,12 @@ def grade(submissions_dir, out_dir, *, assignments=None, students=None, course=N
              for n in course.notebooks(a)]
     selected = {sub.key for sub in found if sub.assignment in (assignments or chosen)
                 and sub.student_id in (students or student_ids)}
+    if options.shard:
+        found = share(found, selected, *options.shard)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        graded = _run(found, selected, by_name, course, options, out_dir, submissions_dir, log)
+        cells, flags = _collect(found, by_name, graded)
+        return cells, results.summarize(cells), flags
     term, times, due_dates = _late_policy_inputs(found, course, options, submissions_dir, log)
     gradebook_url = _gradebook_url(course, options) if options.gradebook else None
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -104,6 +127,19 @@ def grade(submissions_dir, out_dir, *, assignments=None, students=None, course=N
         notebooks = _gradebook_results(selected, cells, flags, similar, summary, times, submissions_dir, out_dir)
         _record_in_gradebook(notebooks, term.due, course, gradebook_url, out_dir, log)
     return cells, summary, flags + similar
+
+
+def share(found, selected, index, count):
+    """Share `index` of `count` of the selected notebooks handed in: every count-th in the order of their keys.
+
+    The same on every machine that sees the same submissions folder, whatever
+    the others have graded by then; the shares together hold every notebook once.
+    """
+    if not 0 <= index < count:
+        raise GradingError(f"shard {index}/{count}: the index must be at least 0 and less than {count}")
+    keys = sorted(sub.key for sub in found if sub.key in selected and sub.path is not None and not sub.refused)
+    mine = set(keys[index::count])
+    return [sub for sub in found if sub.key in mine]
 
 
 def _discover(submissions_dir, course, assignments, students, log):
@@ -239,6 +275,9 @@ def _record_in_gradebook(notebooks, due, course, url, out_dir, log):
 
 
 def check_sandbox(options, log):
+    """Stop at once if no sandbox can run here (the workers of a remote Dask cluster are checked instead)."""
+    if options.use_sandbox and options.cluster_address():
+        return
     if options.use_sandbox:
         sandbox.remove_stale_cgroups()
         try:
@@ -283,7 +322,7 @@ def _run(found, selected, by_name, course, options, out_dir, submissions_dir, lo
                     graded[sub.key] = cached or _finish(prepared.result, prepared, out_dir, sub.key)
                     counts["kept"] += 1
         _log_kept(counts, log)
-        if todo:
+        if todo and not options.cluster_address():
             preflight(settings)
         _execute(todo, graded, options, out_dir, log)
     return graded
@@ -320,7 +359,8 @@ def _finish(result, prepared, out_dir, sub_key):
                   all_flags=[list(f) for f in prepared.flags] + [list(f) for f in result.get("flags", [])])
     path = _cache_path(out_dir, sub_key)
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(f".{os.getpid()}.tmp")
+    # a name of its own, even for shards on several machines writing into one shared folder
+    temporary = path.parent / f".{path.name}.{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(4)}.tmp"
     temporary.write_text(json.dumps(result), encoding="utf-8")
     os.replace(temporary, path)
     return result
@@ -356,8 +396,11 @@ def _execute(todo, graded, options, out_dir, log):
 
     slots = options.jobs or os.cpu_count() or 1
     try:
-        LocalExecutor(slots).run([(sub.key, prepared.job, hard_timeout) for sub, prepared in todo], on_result,
-                                 progress)
+        executor = for_options(options.executor, options.scheduler, slots, log)
+        executor.run([(sub.key, prepared.job, hard_timeout) for sub, prepared in todo], on_result, progress)
+    except ExecutorError as exc:
+        progress.close()
+        raise GradingError(f"{exc} (the results already stored stand)") from None
     except Stopped:
         progress.close()
         done = sum(1 for sub, _ in todo if sub.key in graded)

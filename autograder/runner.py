@@ -3,6 +3,11 @@
     python -m autograder.runner --serve     (one job file path per line on stdin; "done" or
                                              "failed: why" per job on stdout)
 
+Serving, the runner starts the next notebook's sandboxed process (the
+preload imports done) while the current notebook runs, so that a job only
+sends its files and begins (see kernel.Spares); AUTOGRADER_PRESTART=0 turns
+that off. Every notebook still gets a fresh process of its own.
+
 A job (JSON, see `Job`) carries everything needed: the assembled notebook
 (hidden tests inside), the assignment's files, the names the student writes,
 the time limits and the sandbox. The result (JSON) holds the verdict of each
@@ -18,6 +23,7 @@ tests that depended on the broken cell lose points.
 import base64
 import contextlib
 import json
+import os
 import sys
 import time
 from dataclasses import asdict, dataclass, field
@@ -25,13 +31,23 @@ from pathlib import Path
 
 from . import cells
 from .judge import Judge, JudgeStuck, TestOutcome
-from .kernel import Kernel, KernelDied, KernelSettings, KernelStartFailed
+from .kernel import Kernel, KernelDied, KernelSettings, KernelStartFailed, Spares
 from .notebooks import nbgrader_meta
 from .outputs_filter import filter_outputs
 from .sandbox import Limits, SandboxConfig
 
 MAX_RESTARTS = 10
 GIVEN_CELL_TIMEOUT = 60          # seconds at least for a given cell (setup imports on a busy machine)
+PRESTART_SWITCH = "AUTOGRADER_PRESTART"   # "0": no process started ahead (the old way, for comparison)
+# The parts of a notebook's time, in the result's "timings" (seconds):
+#   start     until the student's process was ready: boot + files
+#   boot      of that, waiting for the sandbox, Python and the preload imports (about 0 with a spare)
+#   files     of that, handing the notebook's files to the process
+#   boot_cpu  CPU seconds the process's boot took (in the background when it was a spare)
+#   cells     the student's cells; given: the given cells again, in the judge; tests: the test cells
+#   restarts  new processes and the cells replayed; stop: stopping the student's process at the end
+# The executor adds "handoff": its own part (the job to the runner, the result back).
+TIMING_PARTS = ("start", "boot", "files", "boot_cpu", "cells", "given", "tests", "restarts", "stop")
 
 
 @dataclass
@@ -55,15 +71,11 @@ class Job:
 
 
 class NotebookRun:
-    def __init__(self, job: Job):
+    def __init__(self, job: Job, spares=None):
         import nbformat
         self.job = job
         self.nb = nbformat.from_dict(job.notebook)
-        config = SandboxConfig(**{**job.sandbox, "limits": Limits(**job.sandbox.get("limits", {}))})
-        files = {name: base64.b64decode(text) for name, text in job.files.items()}
-        files.update({f"~/{name}": base64.b64decode(text) for name, text in job.home_files.items()})
-        self.kernel = Kernel(KernelSettings(config, job.repo_root, files, job.allowed_roots, preload=job.preload,
-                                            packages=job.packages))
+        self.kernel = Kernel(kernel_settings(job), spares=spares)
         self.judge = None
         self.flags = []
         self.tests = []
@@ -72,7 +84,7 @@ class NotebookRun:
         self.culprits = set()           # cells that timed out or killed the process: never replayed
         self.restarts = 0
         self.given_failures = {}        # name -> why the given cell that defines it failed in the judge
-        self.timings = {"start": 0.0, "cells": 0.0, "tests": 0.0, "restarts": 0.0}
+        self.timings = dict.fromkeys(TIMING_PARTS, 0.0)
         self.deadline = 0.0
 
     # ---- the whole notebook
@@ -97,13 +109,17 @@ class NotebookRun:
             self.deadline = started + self.job.notebook_timeout
             self.kernel.start()         # KernelStartFailed: the machine's fault, handled by the caller
             self.timings["start"] = time.monotonic() - started
+            for part in ("boot", "files", "boot_cpu"):
+                self.timings[part] = self.kernel.last_start[part]
             self.judge = Judge(self.kernel, self.job.student_names, self.job.cell_timeout,
                                _hooks(self.job.file_hooks), files_folder)
             try:
                 yield self
             finally:
                 self.judge.close()
-                self.kernel.stop()
+                stopping = time.monotonic()
+                self.kernel.stop(wait=False)        # killed now; cleaned up while the next job comes
+                self.timings["stop"] = time.monotonic() - stopping
 
     def run_cell(self, index):
         """Run cell `index` where its kind says; a TestOutcome for a test cell, else None."""
@@ -114,7 +130,9 @@ class NotebookRun:
         if cell_kind != "text":
             self._student_cell(index, cell)
             if cell_kind == "given":
+                started = time.monotonic()
                 self._given_in_judge(cell)
+                self.timings["given"] += time.monotonic() - started
         return None
 
     def _skip_rest(self, start, why):
@@ -270,6 +288,31 @@ def _judge_files(files):
                     del sys.modules[name]
 
 
+def kernel_settings(job: Job):
+    """The student's process of this job: its sandbox, files and preload."""
+    config = SandboxConfig(**{**job.sandbox, "limits": Limits(**job.sandbox.get("limits", {}))})
+    return KernelSettings(config, job.repo_root, _decoded(job.files), job.allowed_roots, preload=job.preload,
+                          packages=job.packages, home_files=_decoded(job.home_files))
+
+
+def machine_problem(job: Job):
+    """Why this machine cannot run the job's student process (a trivial cell in its sandbox), or ""."""
+    kernel = Kernel(kernel_settings(job), name="trial")
+    try:
+        kernel.start()
+        run = kernel.run_cell("1 + 1", 60)
+        return "" if run.status == "ok" else f"a trivial cell failed: {run.ename}: {run.evalue}"
+    except KernelStartFailed as exc:
+        return str(exc)
+    finally:
+        kernel.stop()
+
+
+def _decoded(files):
+    """{name: base64 text} -> {name: bytes}"""
+    return {name: base64.b64decode(text) for name, text in files.items()}
+
+
 def _not_run(cell, why):
     meta = nbgrader_meta(cell)
     return TestOutcome(meta["grade_id"], float(meta.get("points", 0) or 0), 0.0, "failed", why)
@@ -285,10 +328,10 @@ def _hooks(names):
     return hooks
 
 
-def run_job(job: Job):
-    """Run one job; write and return its result (a dict)."""
+def run_job(job: Job, spares=None):
+    """Run one job; write and return its result (a dict). `spares`: a kernel.Spares to start processes ahead."""
     started = time.monotonic()
-    run = NotebookRun(job)
+    run = NotebookRun(job, spares)
     try:
         if job.kind == "bank":
             from .bank_run import prove
@@ -312,18 +355,24 @@ def serve(stdin=sys.stdin, stdout=sys.stdout):
     """Run job after job: read a job file's path per line, answer "done" or "failed: why" per job.
 
     One long-lived runner per grading slot saves the second or two that importing
-    the judge's libraries costs, for every notebook.
+    the judge's libraries costs, for every notebook; its spare process saves the
+    sandbox's start and the preload imports (see the module docstring).
     """
-    for line in stdin:
-        path = line.strip()
-        if not path:
-            continue
-        try:
-            run_job(Job(**json.loads(Path(path).read_text(encoding="utf-8"))))
-            stdout.write("done\n")
-        except Exception as exc:  # report and stay alive for the next job
-            stdout.write(f"failed: {type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}\n")
-        stdout.flush()
+    spares = None if os.environ.get(PRESTART_SWITCH) == "0" else Spares()
+    try:
+        for line in stdin:
+            path = line.strip()
+            if not path:
+                continue
+            try:
+                run_job(Job(**json.loads(Path(path).read_text(encoding="utf-8"))), spares)
+                stdout.write("done\n")
+            except Exception as exc:  # report and stay alive for the next job
+                stdout.write(f"failed: {type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}\n")
+            stdout.flush()
+    finally:
+        if spares is not None:
+            spares.stop()
 
 
 def main(argv=None):

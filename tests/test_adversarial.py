@@ -206,8 +206,11 @@ def hostile_class(tmp_path_factory):
     out = root / "out"
     canary = Path.home() / HOME_CANARY
     canary.write_text("private")
+    gradebook = COURSE_DIR / "gradebook.db"
+    gradebook_before = gradebook.read_bytes() if gradebook.exists() else None
     proc = subprocess.run([sys.executable, "-m", "autograder", "grade", str(subs), "--out", str(out),
-                           "--timeout", str(TIMEOUT), "--notebook-timeout", "120", "--jobs", "2"],
+                           "--timeout", str(TIMEOUT), "--notebook-timeout", "120", "--jobs", "2",
+                           "--no-similarity"],          # copies of one solution: similarity has its own tests
                           cwd=REPO_ROOT, capture_output=True, env=dict(os.environ, GRADER_SECRET=SECRET),
                           timeout=1500, text=True)
     canary.unlink()
@@ -221,7 +224,7 @@ def hostile_class(tmp_path_factory):
         flags.setdefault(row["student_id"], []).append(f"{row['flag']}: {row['detail']}")
     summary = {r["student_id"]: r for r in read_csv(out / "summary.csv")}
     return {"cells": by_student, "flags": flags, "summary": summary, "out": out, "stderr": proc.stderr,
-            "stdout": proc.stdout}
+            "stdout": proc.stdout, "gradebook_before": gradebook_before}
 
 
 def _scores(hostile_class, student):
@@ -318,7 +321,8 @@ def test_unreadable_notebooks_are_listed_not_lost(hostile_class):
 
 
 def test_nothing_outside_the_sandbox_was_touched(hostile_class):
-    assert not (COURSE_DIR / "gradebook.db").exists()
+    gradebook = COURSE_DIR / "gradebook.db"      # `make grade` may have made a real one: it must be unchanged
+    assert (gradebook.read_bytes() if gradebook.exists() else None) == hostile_class["gradebook_before"]
     assert not (REPO_ROOT / CANARY).exists()
 
 
@@ -409,16 +413,28 @@ def test_no_process_of_the_run_is_left(hostile_class):
     assert _leftover_processes() == []
 
 
+GRADER_PROCESSES = ("autograder.runner", "sandboxed/agent.py",        # runners, student processes
+                    "dask scheduler", "dask worker", "distributed.cli")  # a Dask cluster's processes
+
+
 def _leftover_processes():
-    """Processes of the grader still running: runners, sandboxes, agents."""
+    """Processes of the grader still running: runners, sandboxes, agents, Dask schedulers and workers."""
+    return [command for _, _, command in _grader_processes()]
+
+
+def _grader_processes():
+    """(pid, parent pid, command) of each grader process (see GRADER_PROCESSES; also the worker
+    processes that a local Dask cluster or a worker's nanny spawns from this Python)."""
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit() or int(entry.name) == os.getpid():
             continue
         try:
             command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
             continue
-        if "autograder.runner" in command or "sandboxed/agent.py" in command:
-            found.append(command[:200])
+        spawned_here = command.startswith(sys.executable) and "spawn_main" in command
+        if spawned_here or any(name in command for name in GRADER_PROCESSES):
+            found.append((int(entry.name), parent, command[:200]))
     return found

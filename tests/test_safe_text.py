@@ -85,6 +85,7 @@ def test_the_summary_table_escapes_what_it_prints():
         score: float
         max_score: float
         status: str
+        late_penalty: float = 0.0
 
     table = format_summary([Summary("eve\x1b]0;owned\x07", os.fsdecode(b"a\xff"), 1.0, 2.0, "graded")])
     assert "\x1b" not in table and "eve\\x1b]0;owned\\x07" in table and "a\\xff" in table
