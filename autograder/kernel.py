@@ -404,6 +404,11 @@ class Kernel:
             outputs = wire.Codec().decode(reply.get("v"), buffers)
         except wire.ProtocolError:
             outputs = []
+        try:        # a cell that broke the channel (closed a pipe, killed a thread) is the culprit, not the next
+            self.exchange({"op": "ping"}, [], time.monotonic() + INTERRUPT_GRACE)
+        except (KernelDied, TimedOut) as exc:
+            self.stop()
+            return _stopped("died", "KernelDied", f"after the cell: {exc}")
         return CellRun("ok" if reply.get("status") == "ok" else "error", outputs if type(outputs) is list else [],
                        ename=_short(reply.get("ename")), evalue=_short(reply.get("evalue"), 10_000),
                        stream_chars=_count(reply.get("stream_chars")), dropped=_count(reply.get("dropped")))

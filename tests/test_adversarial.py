@@ -85,6 +85,8 @@ ESCAPES = {
                         "os.write(fd, b'\\x00\\x00\\x00\\x10{\"op\":\"ran\",\"id\":1}')"),
     "closes_pipes": "import os\nfor fd in range(3, 8):\n    try:\n        os.close(fd)\n    except OSError:\n        pass",
     "kills_init": "import os, signal\nos.kill(1, signal.SIGKILL)",
+    # the grader's next message finds no reader: this cell is the culprit, not the test after it
+    "closes_request_pipe": "import os, sys\nos.close(int(sys.argv[1]))",
 }
 # A wrong first answer plus a trick that tries to make its tests pass anyway: they must still fail.
 WRONG_FIRST_ANSWER = "def dh_dx(x):\n    return 0.0"
@@ -277,6 +279,7 @@ def test_a_hostile_cell_costs_nothing_else(hostile_class, student):
     ("huge_display", "huge output"),
     ("many_displays", "huge output"),
     ("closes_pipes", "kernel died"),
+    ("closes_request_pipe", "kernel died"),
     ("links_to_source", "refused file"),
     ("links_to_system_file", "refused file"),
     ("links_folder", "refused file"),

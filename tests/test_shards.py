@@ -113,7 +113,8 @@ def test_two_shards_at_once_then_a_merge_equal_one_run(small_class):
     assert all("run the same command without --shard" in log for log in logs)
     assert not (sharded / "grades.csv").exists(), "a shard writes results only"
     stored = sorted((sharded / ".results").iterdir())
-    assert len(stored) == len(KINDS) and all(json.loads(p.read_text())["tests"] is not None for p in stored)
+    graded = [json.loads(p.read_text())["tests"] is not None for p in stored]
+    assert len(stored) == len(KINDS) and graded.count(True) == len(KINDS) - 1, "every one but the broken file"
 
     merge_log = _finished(_grade(subs, sharded))
     assert f"{len(KINDS)} notebook(s) already graded" in merge_log, "the merge grades nothing again"

@@ -486,6 +486,10 @@ class Agent:
             header.update(ename=type(error).__name__[:100], evalue=_text(error)[:10_000])
         self.send(header, outputs.items, has_value=True)
 
+    def op_ping(self, request, buffers):
+        """After each cell: the grader's check that this process still reads and answers."""
+        self.reply(request, None)
+
     def op_lookup(self, request, buffers):
         """The values of global names of the notebook (absent names are left out)."""
         namespace = self.shell.user_ns
