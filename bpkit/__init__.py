@@ -19,7 +19,7 @@ from .gradcheck import check_gradients, numerical_gradient, relative_error, verd
 
 __version__ = "0.1.0"
 
-_LAZY_MODULES = ("plots", "graphs", "widgets", "descent", "network", "training", "practice")
+_LAZY_MODULES = ("plots", "graphs", "widgets", "descent", "network", "training", "practice", "autodiff_plots")
 
 # The lazy modules are left out so that `from bpkit import *` stays light.
 __all__ = [

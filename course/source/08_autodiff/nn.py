@@ -1,0 +1,1 @@
+../06_applications/nn.py
