@@ -21,11 +21,14 @@ lab: $(STAMP)  ## student: open JupyterLab on the exercises
 formgrader: $(STAMP)  ## instructor: JupyterLab on the nbgrader course, with all of nbgrader (the venv's config only)
 	cd course && ../$(BIN)/jupyter lab $(ALLOW_ROOT) $(LAB_ARGS)
 
+# Two pytest processes, each taking whole test files (the longest first, see tests/conftest.py).
+PARALLEL := -n 2 --dist loadfile
+
 test: $(STAMP) sandbox  ## the whole test suite
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PARALLEL)
 
 check: $(STAMP) sandbox  ## the fast tier: everything but the slow end-to-end grading and the browser
-	$(BIN)/python -m pytest -m "not slow and not browser"
+	$(BIN)/python -m pytest $(PARALLEL) -m "not slow and not browser"
 
 # GRADE_ARGS passes more options to `make grade` (e.g. GRADE_ARGS="--jobs 1").
 grade: $(STAMP) sandbox  ## grade the bundled sample class into grades/ and the course's gradebook, print the table

@@ -5,9 +5,14 @@ plot of the notebook, hundreds of times. Here the solution runs once; then
 each known answer in turn replaces its cell, the answer, given and test
 cells after it run again (plain cells, the demos and plots, do not: tests
 never read them), every test's verdict is recorded, and the solution is put
-back the same way. Because each test after the answer runs, a wrong answer
-that costs points in another cell's test shows up as such. The untouched
-release (every answer cell as released) ends the run.
+back the same way. A wrong answer that costs points in another cell's test
+shows up as such. Only what may see the change runs again: a later cell or
+test that reads (or binds) a name the answer's cell binds or reads, or a
+name bound by a cell that does, and so on (`reach`; imported modules aside);
+a test, only through the names the student writes, since the judge holds
+the given ones. A test that cannot see the change keeps the solution's verdict. After a
+crash or a restart every later test runs. The untouched release (every
+answer cell as released) ends the run.
 
 The job is a runner.Job of kind "bank" whose notebook is the assembled
 solution and whose `answers` are {key, grade_id, source}; the result holds
@@ -35,10 +40,11 @@ def prove(run, answers):
             if start is None:
                 result["answers"][answer["key"]] = {}
                 continue
+            reached = reach(run.nb, start, answer["source"])
             run.nb.cells[start].source = answer["source"]
-            result["answers"][answer["key"]] = _outcomes(run, _from(run, start))
+            result["answers"][answer["key"]] = _outcomes(run, _from(run, start), reached)
             run.nb.cells[start].source = solution[start]
-            _restore(run, start)
+            _restore(run, start, reached)
         for index, cell in enumerate(run.nb.cells):
             if cells.kind(cell) == "answer":
                 cell.source = released_answer(solution[index])
@@ -52,22 +58,70 @@ def _from(run, start):
                       if cells.kind(run.nb.cells[i]) in ("answer", "given", "test")]
 
 
-def _outcomes(run, indices):
+def reach(nb, start, new_source):
+    """The names whose values may differ when cell `start` holds `new_source` instead of its own.
+
+    The names both versions bind, every global the new one reads (its code may
+    change them), and, to a fixed point, the names of each other cell of the
+    student's process (answer, given or plain) that reads or binds one of
+    them. Imported modules are left out; a cell that does not parse reaches
+    everything (None).
+    """
+    try:
+        reached = set(cells.bound_names(nb.cells[start].source) | cells.bound_names(new_source)
+                      | cells.global_reads(new_source))
+        kernel_cells = [(cells.global_reads(c.source) | cells.bound_names(c.source), cells.bound_names(c.source))
+                        for i, c in enumerate(nb.cells) if i != start and cells.kind(c) in ("answer", "given", "plain")]
+        modules = set().union(*(cells.imported_names(c.source) for c in nb.cells if cells.kind(c) != "text"))
+    except SyntaxError:
+        return None
+    reached -= modules
+    grown = True
+    while grown:
+        grown = False
+        for seen, bound in kernel_cells:
+            if seen & reached and not bound - modules <= reached:
+                reached |= bound - modules
+                grown = True
+    return reached
+
+
+def _sees(cell, reached, student_names):
+    """Whether the cell may see a change that reaches these names (None: everything). A test sees the
+    student's process only through the names the student writes (the judge has the given ones)."""
+    if reached is None:
+        return True
+    try:
+        if cells.kind(cell) == "test":
+            return bool(cells.global_reads(cell.source) & reached & set(student_names))
+        return bool((cells.global_reads(cell.source) | cells.bound_names(cell.source)) & reached)
+    except SyntaxError:
+        return True
+
+
+def _outcomes(run, indices, reached=None):
+    """Run the cells; their test outcomes. With `reached`, a cell after the first that cannot see the change
+    is left out, until the student's process has to be restarted: from then on every cell runs."""
     found = {}
-    for index in indices:
+    restarts = run.restarts
+    for position, index in enumerate(indices):
+        if position and run.restarts == restarts and not _sees(run.nb.cells[index], reached, run.job.student_names):
+            continue
         outcome = run.run_cell(index)
         if outcome is not None:
             found[outcome.grade_id] = {k: v for k, v in asdict(outcome).items() if k != "outputs"}
     return found
 
 
-def _restore(run, start):
-    """Put the solution's state back: rerun its cells (a fresh process if the last one was replaced)."""
+def _restore(run, start, reached=None):
+    """Put the solution's state back: rerun the cells that saw the change (a fresh process if the last one
+    was replaced)."""
     restarted = run.restarts
     run.culprits.clear()
     run.restarts = 0
-    for index in _from(run, start):
-        if cells.kind(run.nb.cells[index]) != "test":
+    for position, index in enumerate(_from(run, start)):
+        if cells.kind(run.nb.cells[index]) != "test" and (
+                not position or _sees(run.nb.cells[index], reached, run.job.student_names)):
             run.run_cell(index)
     if not run.kernel.alive or run.restarts or restarted:
         run.kernel.stop()

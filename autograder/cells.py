@@ -65,6 +65,16 @@ def bound_names(source):
     return frozenset(names)
 
 
+@lru_cache(maxsize=4096)
+def imported_names(source):
+    """Names the cell binds by an import statement (modules and what it takes from them)."""
+    names = set()
+    for node in ast.walk(ast.parse(python_source(source))):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+    return frozenset(names)
+
+
 def _top_level_nodes(statement):
     """The statement's nodes outside nested function and class bodies (their names are local)."""
     stack = [statement]

@@ -13,17 +13,23 @@ class ReleaseError(RuntimeError):
 
 
 def release(assignments=None, course_dir=COURSE_DIR, exercises_dir=EXERCISES_DIR,
-            solutions_dir=SOLUTIONS_DIR, sample_dir=SAMPLE_CLASS_DIR, jobs=None, log=print):
-    """Regenerate the student and solution copies of each assignment (side by side)."""
+            solutions_dir=SOLUTIONS_DIR, sample_dir=SAMPLE_CLASS_DIR, jobs=None, execute=True, log=print):
+    """Regenerate the student and solution copies of each assignment (side by side).
+
+    execute=False leaves the solutions unexecuted: the same cells, sources and
+    metadata, for a quick comparison with the committed ones (tests/test_release.py).
+    """
     assignments = assignments or list_assignments(Path(course_dir) / "source")
     with tempfile.TemporaryDirectory(prefix="release-") as tmp:
         def release_one(assignment):
             log(f"releasing {assignment}")
             workspace = Workspace(Path(tmp) / assignment, course_dir, [assignment])
             workspace.nbgrader("generate_assignment", assignment, "--force")
-            workspace.nbgrader("generate_solution", assignment, "--force")
+            workspace.nbgrader("generate_solution", assignment, "--force",
+                               *([] if execute else ["--Execute.enabled=False"]))
             solution = workspace.root / "solution" / assignment
-            _check_solution_ran_cleanly(solution)
+            if execute:
+                _check_solution_ran_cleanly(solution)
             _tidy_solutions(solution)
             _replace_tree(workspace.root / "release" / assignment, Path(exercises_dir) / assignment)
             _replace_tree(solution, Path(solutions_dir) / assignment)

@@ -17,6 +17,18 @@ ASSIGNMENTS = [a for a in list_assignments()
                if not os.environ.get("COURSE_TEST_ASSIGNMENTS")
                or a in os.environ["COURSE_TEST_ASSIGNMENTS"].split(",")]
 CELL_TIMEOUT = 10  # seconds; every solution cell needs well under one
+# The longest test files first, so that with pytest-xdist (`make test`: two processes, whole files each)
+# neither process is left with a long file at the end.
+LONGEST_FIRST = ("test_grading.py", "test_adversarial.py", "test_browser.py", "test_dask.py", "test_release.py",
+                 "test_instructor_loop.py", "test_sandbox.py", "test_autograder_cli.py", "test_grading_engine.py",
+                 "test_gradebook.py", "test_shards.py", "test_selfcheck.py")
+
+
+def pytest_collection_modifyitems(items):
+    def rank(item):
+        name = item.path.name
+        return LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST)
+    items.sort(key=rank)                # stable: the order inside a file stays
 
 
 def source_notebook_paths():

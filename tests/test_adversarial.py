@@ -31,6 +31,7 @@ from autograder import notebooks, sample_class
 from autograder.paths import COURSE_DIR, EXERCISES_DIR, REPO_ROOT, SOURCE_DIR
 from autograder.report import read_csv
 from autograder.sandbox import bwrap_path
+from processes import left_by_this_test
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not bwrap_path(), reason="bubblewrap is not installed "
@@ -413,31 +414,4 @@ def test_odd_names_are_graded_and_written_escaped(hostile_class):
 
 
 def test_no_process_of_the_run_is_left(hostile_class):
-    assert _leftover_processes() == []
-
-
-GRADER_PROCESSES = ("autograder.runner", "sandboxed/agent.py",        # runners, student processes
-                    "dask scheduler", "dask worker", "distributed.cli")  # a Dask cluster's processes
-
-
-def _leftover_processes():
-    """Processes of the grader still running: runners, sandboxes, agents, Dask schedulers and workers."""
-    return [command for _, _, command in _grader_processes()]
-
-
-def _grader_processes():
-    """(pid, parent pid, command) of each grader process (see GRADER_PROCESSES; also the worker
-    processes that a local Dask cluster or a worker's nanny spawns from this Python)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
-            continue
-        try:
-            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
-        spawned_here = command.startswith(sys.executable) and "spawn_main" in command
-        if spawned_here or any(name in command for name in GRADER_PROCESSES):
-            found.append((int(entry.name), parent, command[:200]))
-    return found
+    assert left_by_this_test() == []

@@ -26,7 +26,7 @@ from autograder.grading import Options, with_hidden_paths
 from autograder.paths import EXERCISES_DIR, REPO_ROOT, SOURCE_DIR
 from autograder.report import read_csv
 from autograder.sandbox import bwrap_path
-from test_adversarial import _grader_processes
+from processes import left_by_this_test
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(not bwrap_path(), reason="bubblewrap is not installed")]
 
@@ -200,26 +200,9 @@ def test_grade_executor_dask_starts_a_local_cluster(class_root, local_results):
     assert {(r["student_id"], r["grade_id"]): (float(r["score"]), r["status"]) for r in rows} == expected
 
 
-def _left_by_this_test():
-    """Grader processes whose first ancestor outside the grader is init or this test.
-
-    On a shared machine other runs have grader processes too, each under a
-    living coordinator of its own; what this test left behind is orphaned
-    (its cluster is gone) or still hangs under this test's own process.
-    """
-    processes = {pid: (parent, command) for pid, parent, command in _grader_processes()}
-
-    def owner(pid):
-        while pid in processes:
-            pid = processes[pid][0]
-        return pid
-
-    return [command for pid, (_, command) in processes.items() if owner(pid) in (1, os.getpid())]
-
-
 def test_no_process_is_left_when_the_cluster_stops(cluster):
     cluster.stop()
     deadline = time.monotonic() + 30
-    while _left_by_this_test() and time.monotonic() < deadline:
+    while left_by_this_test() and time.monotonic() < deadline:
         time.sleep(0.5)
-    assert _left_by_this_test() == []
+    assert left_by_this_test() == []

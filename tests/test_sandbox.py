@@ -21,7 +21,8 @@ from autograder import notebooks, sample_class
 from autograder.paths import EXERCISES_DIR, REPO_ROOT, SOURCE_DIR
 from autograder.report import read_csv
 from autograder.sandbox import bwrap_path, home_folders
-from test_adversarial import ESCAPES, SECRET, _leftover_processes
+from processes import left_by_this_test
+from test_adversarial import ESCAPES, SECRET
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(not bwrap_path(), reason="bubblewrap is not installed")]
 
@@ -134,12 +135,12 @@ def test_a_killed_grader_leaves_no_process_behind(tmp_path, sandboxed):
     grader = subprocess.Popen(_grade_command(subs, out, *extra, "--timeout", "60"), cwd=REPO_ROOT,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
-    while not any("sandboxed/agent.py" in p for p in _leftover_processes()) and time.monotonic() < deadline:
+    while not any("sandboxed/agent.py" in p for p in left_by_this_test()) and time.monotonic() < deadline:
         time.sleep(0.5)
-    assert any("sandboxed/agent.py" in p for p in _leftover_processes()), "no student process started"
+    assert any("sandboxed/agent.py" in p for p in left_by_this_test()), "no student process started"
     grader.send_signal(signal.SIGKILL)
     grader.wait()
     deadline = time.monotonic() + 15
-    while _leftover_processes() and time.monotonic() < deadline:
+    while left_by_this_test() and time.monotonic() < deadline:
         time.sleep(0.5)
-    assert _leftover_processes() == []
+    assert left_by_this_test() == []
