@@ -1,7 +1,8 @@
 """Prove a bank of known answers against one notebook, in one student process.
 
 Grading a whole notebook per known answer costs a kernel start and every
-plot of the notebook, hundreds of times. Here the solution runs once; then
+plot of the notebook, hundreds of times. Here the solution runs once
+(without the plain cells, the demos and plots: no test reads them); then
 each known answer in turn replaces its cell, the answer, given and test
 cells after it run again (plain cells, the demos and plots, do not: tests
 never read them), every test's verdict is recorded, and the solution is put
@@ -34,7 +35,7 @@ def prove(run, answers):
     result = {"answers": {}}
     with run.session():
         run.deadline = float("inf")
-        result["solution"] = _outcomes(run, range(len(run.nb.cells)))
+        result["solution"] = _outcomes(run, _without_plain(run))
         for answer in answers:
             start = index_of.get(answer["grade_id"])
             if start is None:
@@ -48,8 +49,13 @@ def prove(run, answers):
         for index, cell in enumerate(run.nb.cells):
             if cells.kind(cell) == "answer":
                 cell.source = released_answer(solution[index])
-        result["release"] = _outcomes(run, range(len(run.nb.cells)))
+        result["release"] = _outcomes(run, _without_plain(run))
     return result
+
+
+def _without_plain(run):
+    """Every cell but the plain ones (demos and plots: no test reads them; grading runs them all)."""
+    return [i for i, cell in enumerate(run.nb.cells) if cells.kind(cell) != "plain"]
 
 
 def _from(run, start):

@@ -26,7 +26,7 @@ from . import jobs, notebooks
 from .paths import REPO_ROOT
 
 DEFAULT_BANK = REPO_ROOT / "tests" / "known_answers"
-ANSWERS_PER_JOB = 20          # a notebook's bank is split into jobs of this many answers, run side by side
+ANSWERS_PER_JOB = 45          # a notebook's bank is split into jobs of this many answers, run side by side
 
 
 @dataclass

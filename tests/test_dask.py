@@ -38,10 +38,10 @@ HARD_TIMEOUT = 600
 # ---------------------------------------------------------------- the class and its jobs
 
 def _write_class(root):
-    """perfect, partial, blank and broken (cut off) students, and a perfect one with a slow cell."""
+    """perfect, blank and broken (cut off) students, and a perfect one with a slow cell."""
     release = EXERCISES_DIR / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
     source = SOURCE_DIR / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
-    for kind in ("perfect", "partial", "blank", "broken"):
+    for kind in ("perfect", "blank", "broken"):
         path = root / kind / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
         path.parent.mkdir(parents=True)
         path.write_text(sample_class.hand_in(kind, release, source), encoding="utf-8")
@@ -77,7 +77,7 @@ def class_root(tmp_path_factory):
 @pytest.fixture(scope="module")
 def class_jobs(class_root):
     found = _class_jobs(class_root)
-    assert sorted(found) == ["blank", "partial", "perfect", "slow"]
+    assert sorted(found) == ["blank", "perfect", "slow"]
     return found
 
 
@@ -189,14 +189,13 @@ def test_grade_executor_dask_starts_a_local_cluster(class_root, local_results):
     """The command line: `grade --executor dask` with no address grades on a cluster it starts and stops."""
     out = class_root / "cli-out"
     proc = subprocess.run([sys.executable, "-m", "autograder", "grade", str(class_root / "subs"), "--out", str(out),
-                           "--executor", "dask", "--jobs", "2", "--student", "perfect", "--student", "blank",
+                           "--executor", "dask", "--jobs", "2", "--student", "perfect",
                            "--no-similarity", "--no-feedback", "--timeout", "30", "--notebook-timeout", "300"],
                           cwd=REPO_ROOT, capture_output=True, text=True, timeout=HARD_TIMEOUT,
                           env={k: v for k, v in os.environ.items() if k != SCHEDULER_VARIABLE})
     assert proc.returncode == 0, proc.stderr[-3000:]
-    rows = [r for r in read_csv(out / "grades.csv") if r["student_id"] in ("perfect", "blank")]
-    expected = {(s, t["grade_id"]): (t["score"], t["status"]) for s in ("perfect", "blank")
-                for t in local_results[s]["tests"]}
+    rows = [r for r in read_csv(out / "grades.csv") if r["student_id"] == "perfect"]
+    expected = {("perfect", t["grade_id"]): (t["score"], t["status"]) for t in local_results["perfect"]["tests"]}
     assert {(r["student_id"], r["grade_id"]): (float(r["score"]), r["status"]) for r in rows} == expected
 
 

@@ -220,3 +220,35 @@ def test_the_self_check_table_keeps_long_names_apart():
                            "early_stopping_tests"]
     assert "2 of 3 checks ok:" in table
     assert "MISS 07_training_in_practice early_stopping_answer right:deepcopy" in table
+
+
+def test_a_stored_result_is_stale_once_a_helper_the_engine_or_a_file_of_the_assignment_changes(tmp_path, monkeypatch):
+    """The key of a stored result covers the helper packages, the grader's own code and the files beside
+    the notebook, so that a fix to any of them regrades (an edited check never leaves old grades)."""
+    from types import SimpleNamespace
+
+    from autograder import jobs
+    from autograder.grading import Options
+    engine, helper, course_dir = tmp_path / "engine", tmp_path / "helper", tmp_path / "course"
+    for folder, name in ((engine, "judge.py"), (helper, "checks.py")):
+        folder.mkdir()
+        (folder / name).write_text("x = 1\n")
+    assignment = course_dir / "source" / "a1"
+    assignment.mkdir(parents=True)
+    notebooks.write(_source_nb(), assignment / "a1.ipynb")
+    (assignment / "data.py").write_text("N = 3\n")
+    course = SimpleNamespace(source_dir=course_dir / "source", notebooks=lambda name: ["a1"], kernel_packages=["h"],
+                             judge_packages=[], package_folders=lambda names: [str(helper)])
+    monkeypatch.setattr(jobs, "ENGINE_FOLDER", engine)
+
+    def key():
+        return jobs.result_key(b"submission", jobs.Assignment.read(course, "a1"), jobs.engine_fingerprint(course),
+                               Options())
+
+    first = key()
+    assert key() == first, "the key is stable while nothing changes"
+    keys = {first}
+    for path in (helper / "checks.py", engine / "judge.py", assignment / "data.py"):
+        path.write_text(path.read_text() + "# fixed\n")
+        keys.add(key())
+    assert len(keys) == 4, "each change gives a new key"

@@ -22,7 +22,7 @@ from autograder.report import read_csv
 from autograder.sandbox import bwrap_path
 
 ASSIGNMENT = "01_chain_rule"
-KINDS = ("perfect", "partial", "blank", "broken")
+KINDS = ("perfect", "blank", "broken")
 
 
 def _subs(*keys, refused=()):
