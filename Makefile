@@ -40,7 +40,7 @@ release: $(STAMP)  ## regenerate exercises/ and solutions/ from course/source/
 bench: $(STAMP)  ## the NN class against scikit-learn and a per-sample loop (prints a table)
 	$(BIN)/python bench/nn_speed.py
 
-bench-grading: $(STAMP) sandbox  ## plain nbgrader against the autograder on a class of 40 (about 30 min)
+bench-grading: $(STAMP) sandbox  ## plain nbgrader, the local engine and a Dask cluster on one class (about 25 min)
 	$(BIN)/python bench/grading_speed.py
 
 # The grading sandbox: bubblewrap from the system's packages (Debian/Ubuntu names it bubblewrap).

@@ -150,14 +150,17 @@ def bwrap_arguments(config: SandboxConfig, repo_root, layout: Layout):
     args = [*_isolation(), "--clearenv", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
     for folder in hidden:               # parents first, so a later bind inside a hidden folder shows through
         args += ["--perms", "0755", "--size", str(MiB), "--tmpfs", str(folder)]
+    # The process's own folders next, so that a readable folder inside them (a repository and its
+    # Python under /tmp) shows through too.
+    args += ["--perms", "1777", "--size", str(config.limits.disk_bytes), "--tmpfs", layout.root,
+             "--perms", "1777", "--size", str(16 * MiB), "--tmpfs", "/dev/shm"]
+    covers = [*hidden, Path(layout.root)]
     for folder in sorted({Path(p).resolve() for p in config.readable}):
-        cover = max((h for h in hidden if _inside(folder, h)), key=lambda h: len(h.parts), default=None)
+        cover = max((h for h in covers if _inside(folder, h)), key=lambda h: len(h.parts), default=None)
         if cover is not None:           # readable inside a hidden folder: make the way to it, then show it
             for step in range(len(cover.parts) + 1, len(folder.parts)):
                 args += ["--perms", "0755", "--dir", str(Path(*folder.parts[:step]))]
             args += ["--ro-bind", str(folder), str(folder)]
-    args += ["--perms", "1777", "--size", str(config.limits.disk_bytes), "--tmpfs", layout.root,
-             "--perms", "1777", "--size", str(16 * MiB), "--tmpfs", "/dev/shm"]
     for folder in hidden:
         if folder != Path(layout.root):
             args += ["--remount-ro", str(folder)]

@@ -191,6 +191,17 @@ def test_the_sandbox_hides_the_course_tmp_and_homes_but_shows_python(tmp_path):
     assert order.index(str(REPO_ROOT)) < order.index(sys.prefix), "hide the parent before showing the child"
 
 
+def test_a_repository_under_tmp_keeps_its_python_readable(tmp_path):
+    """A clone in /tmp (mktemp -d): the process's own /tmp is mounted first, then its Python shows through."""
+    repo, venv = tmp_path / "clone", tmp_path / "clone" / ".venv"
+    venv.mkdir(parents=True)
+    args = bwrap_arguments(SandboxConfig(readable=[str(venv)]), repo, Layout("/tmp"))
+    mounts = [(a, args[i + 1]) for i, a in enumerate(args) if a in ("--tmpfs", "--ro-bind")]
+    assert ("--ro-bind", str(venv)) in mounts
+    assert mounts.index(("--tmpfs", "/tmp")) < mounts.index(("--ro-bind", str(venv)))
+    assert ("--tmpfs", str(repo)) not in mounts, "the repository is hidden with /tmp, its Python shown again"
+
+
 def test_the_sandbox_has_no_writable_bind_and_a_clean_environment(tmp_path):
     args = bwrap_arguments(SandboxConfig(readable=[sys.prefix]), REPO_ROOT, Layout("/tmp"))
     assert "--bind" not in args and "--dev-bind" not in args, "nothing of the host is writable inside"

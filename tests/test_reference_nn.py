@@ -328,3 +328,12 @@ def test_reference_agrees_with_05_solution(solution_05, dims, hidden, output, lo
     for key in our_grads:
         np.testing.assert_allclose(their_grads[key], our_grads[key], rtol=1e-8, atol=1e-12,
                                    err_msg=f"backward_pass()['{key}'] differs")
+
+
+def test_every_assignment_ships_the_same_reference_class():
+    """06, 07 and 08 each carry nn.py beside their notebook (a student's folder is self-contained): one
+    class, copied; an edit of one copy must go to all."""
+    copies = sorted(SOURCE_DIR.glob("*/nn.py"))
+    assert NN_PATH in copies and len(copies) >= 3
+    different = [str(p.relative_to(SOURCE_DIR)) for p in copies if p.read_bytes() != NN_PATH.read_bytes()]
+    assert not different, f"these copies differ from {NN_PATH.relative_to(SOURCE_DIR)}: {different}"
