@@ -6,10 +6,12 @@ running as an unprivileged user, a machine where sandboxes cannot start must
 stop with a clear error instead of grading everyone 0, and a grader killed
 mid-run must leave no process behind, sandboxed or not.
 """
+import contextlib
 import json
 import os
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -65,6 +67,24 @@ def _as_unprivileged(argv, home):
             "env", f"HOME={home}", *argv]
 
 
+@contextlib.contextmanager
+def _reachable_by_others(path):
+    """Folders on the way to `path` that another user cannot enter (`mktemp -d` makes 0700 ones, e.g. a
+    fresh clone's) get o+x while inside, as the folder of a grader run by that user would have."""
+    changed = []
+    if os.geteuid() == 0:
+        for folder in [*reversed(path.parents), path]:
+            mode = stat.S_IMODE(folder.stat().st_mode)
+            if not mode & 0o001:
+                folder.chmod(mode | 0o001)
+                changed.append((folder, mode))
+    try:
+        yield
+    finally:
+        for folder, mode in changed:
+            folder.chmod(mode)
+
+
 def _grade_command(subs, out, *extra):
     return [sys.executable, "-m", "autograder", "grade", str(subs), "--out", str(out), "--timeout", "10",
             "--jobs", "1", "--no-feedback", *extra]
@@ -90,8 +110,9 @@ def test_an_unprivileged_grader_keeps_its_sandbox_shut(shared_tmp):
         folder.mkdir()
     for path in [tmp_path, *tmp_path.rglob("*")]:
         path.chmod(0o777 if path.is_dir() else 0o666)
-    proc = subprocess.run(_as_unprivileged(_grade_command(subs, out), home), cwd=REPO_ROOT, text=True,
-                          capture_output=True, timeout=900, env=dict(os.environ, GRADER_SECRET=SECRET))
+    with _reachable_by_others(REPO_ROOT):
+        proc = subprocess.run(_as_unprivileged(_grade_command(subs, out), home), cwd=REPO_ROOT, text=True,
+                              capture_output=True, timeout=900, env=dict(os.environ, GRADER_SECRET=SECRET))
     assert proc.returncode == 0, proc.stderr[-2000:]
     summary = {r["student_id"]: r for r in read_csv(out / "summary.csv")}
     for student in ["perfect", *escapes]:
