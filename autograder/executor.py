@@ -495,7 +495,7 @@ def _close_worker():
 
 def worker_problem(job):
     """On a worker: why it cannot run a job made on the coordinating machine, or ""."""
-    from .runner import Job, machine_problem
+    from .runner import Job, kernel_settings, machine_problem
     if str(REPO_ROOT) != job["repo_root"]:
         return f"its grader is at {REPO_ROOT}, not at {job['repo_root']} as on the coordinating machine"
     missing = [folder for folder in job["sandbox"].get("readable", []) if not Path(folder).is_dir()]
@@ -503,4 +503,4 @@ def worker_problem(job):
         return f"it has no {missing[0]} (install the same environment at the same path)"
     if job["sandbox"].get("use_bwrap", True) and not bwrap_path():
         return "bubblewrap (bwrap) is not installed"
-    return machine_problem(Job(**job))
+    return machine_problem(kernel_settings(Job(**job)))

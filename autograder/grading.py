@@ -368,20 +368,11 @@ def _finish(result, prepared, out_dir, sub_key):
 
 def preflight(settings):
     """One trivial notebook first: if no sandbox can start here, stop rather than grade everyone 0."""
-    from .kernel import Kernel, KernelSettings, KernelStartFailed
-    from .sandbox import Limits, SandboxConfig
-    config = dict(settings["sandbox"])
-    kernel = Kernel(KernelSettings(SandboxConfig(**{**config, "limits": Limits(**config["limits"])}),
-                                   settings["repo_root"]))
-    try:
-        kernel.start()
-        run = kernel.run_cell("1 + 1", 60)
-        if run.status != "ok":
-            raise KernelStartFailed(f"a trivial cell failed: {run.ename}: {run.evalue}")
-    except KernelStartFailed as exc:
-        raise GradingError(f"the grading machine cannot run notebooks, so nothing was graded: {exc}") from None
-    finally:
-        kernel.stop()
+    from .kernel import KernelSettings
+    from .runner import machine_problem, sandbox_config
+    why = machine_problem(KernelSettings(sandbox_config(settings["sandbox"]), settings["repo_root"]))
+    if why:
+        raise GradingError(f"the grading machine cannot run notebooks, so nothing was graded: {why}")
 
 
 def _execute(todo, graded, options, out_dir, log):

@@ -288,16 +288,20 @@ def _judge_files(files):
                     del sys.modules[name]
 
 
+def sandbox_config(sandbox):
+    """A SandboxConfig from its plain form in a job or in the settings of a batch."""
+    return SandboxConfig(**{**sandbox, "limits": Limits(**sandbox.get("limits", {}))})
+
+
 def kernel_settings(job: Job):
     """The student's process of this job: its sandbox, files and preload."""
-    config = SandboxConfig(**{**job.sandbox, "limits": Limits(**job.sandbox.get("limits", {}))})
-    return KernelSettings(config, job.repo_root, _decoded(job.files), job.allowed_roots, preload=job.preload,
-                          packages=job.packages, home_files=_decoded(job.home_files))
+    return KernelSettings(sandbox_config(job.sandbox), job.repo_root, _decoded(job.files), job.allowed_roots,
+                          preload=job.preload, packages=job.packages, home_files=_decoded(job.home_files))
 
 
-def machine_problem(job: Job):
-    """Why this machine cannot run the job's student process (a trivial cell in its sandbox), or ""."""
-    kernel = Kernel(kernel_settings(job), name="trial")
+def machine_problem(settings: KernelSettings):
+    """Why this machine cannot run such a student process (a trivial cell in its sandbox), or ""."""
+    kernel = Kernel(settings, name="trial")
     try:
         kernel.start()
         run = kernel.run_cell("1 + 1", 60)
