@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import course as course_module
-from . import deadlines, jobs, outputs, results, sandbox, similarity, submissions
+from . import deadlines, jobs, outputs, results, sandbox, submissions
 from .executor import ExecutorError, Stopped, for_options, scheduler_address
 from .progress import Progress
 from .report import read_csv
@@ -209,6 +209,7 @@ def _similarity(found, by_name, options, out_dir):
         shutil.rmtree(pages)
     if not options.similarity:
         return []
+    from . import similarity            # copydetect brings matplotlib.pyplot: imported only when it runs
     handed_in = {}
     for sub in found:
         if sub.path is not None:
