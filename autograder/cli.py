@@ -229,7 +229,7 @@ def _grade(args):
         return 0
     flagged = len({(f.student_id, f.assignment, f.notebook) for f in flags})
     print(f"\n{flagged} notebook(s) flagged (see flags.csv). Wrote grades.csv, summary.csv, flags.csv, "
-          f"item_analysis.csv/.png and feedback/ in {args.out}", file=sys.stderr)
+          f"item_analysis.csv/.svg and feedback/ in {args.out}", file=sys.stderr)
     return 0
 
 

@@ -305,7 +305,7 @@ def _run(found, selected, by_name, course, options, out_dir, submissions_dir, lo
     graded, todo, counts = {}, [], Counter()
     with tempfile.TemporaryDirectory(prefix="autograder-") as scratch:
         settings = jobs.sandbox_settings(course, with_hidden_paths(options, course, out_dir, submissions_dir),
-                                         jobs.font_cache(scratch))
+                                         jobs.font_cache())
         for sub in found:
             if sub.refused:
                 graded[sub.key] = {"tests": None, "why": f"not graded: {sub.refused}", "all_flags": list(sub.flags)}

@@ -10,7 +10,10 @@ change its result, so a stored result is reused only when nothing changed.
 import base64
 import hashlib
 import json
+import os
+import subprocess
 import sys
+import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -122,16 +125,42 @@ def sandbox_settings(course, options, font_cache=None):
             "preload": list(course.preload), "packages": list(course.kernel_packages)}
 
 
-def font_cache(scratch):
-    """matplotlib's font list, built once per batch and put into every sandbox's HOME.
+def font_cache():
+    """matplotlib's font list, put into every sandbox's HOME: {path in HOME: base64 text}.
 
     Without it the first plot of each notebook would scan the fonts (and start
     fc-list, which the probe would report as a process started by the student).
+    Building it takes a Python process and a second, so it is kept in the
+    grader's cache folder ($XDG_CACHE_HOME/autograder, else ~/.cache/autograder)
+    for this matplotlib and Python installation; where that folder cannot be
+    written it is built for each run.
     """
-    import os
-    import subprocess
-    folder = Path(scratch) / "mplconfig"
-    folder.mkdir(parents=True, exist_ok=True)
+    from importlib.metadata import version
+    name = hashlib.sha256(f"{version('matplotlib')}\0{sys.prefix}".encode()).hexdigest()[:16]
+    cached = _cache_folder() / f"fontlist-{name}.json"
+    try:
+        return json.loads(cached.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        pass
+    with tempfile.TemporaryDirectory(prefix="autograder-fonts-") as scratch:
+        fonts = _build_font_list(Path(scratch))
+    if not fonts:
+        return fonts                    # matplotlib could not build it: the sandboxes scan the fonts themselves
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        temporary = cached.with_name(f".{cached.name}.{os.getpid()}")
+        temporary.write_text(json.dumps(fonts), encoding="utf-8")
+        os.replace(temporary, cached)
+    except OSError:
+        pass
+    return fonts
+
+
+def _cache_folder():
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "autograder"
+
+
+def _build_font_list(folder):
     env = dict(os.environ, MPLCONFIGDIR=str(folder), MPLBACKEND="Agg")
     subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"], env=env, capture_output=True,
                    timeout=120)

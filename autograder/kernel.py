@@ -258,10 +258,11 @@ class Spares:
 class Kernel:
     """The student's process of one notebook; `generation` counts restarts (handles do not survive them)."""
 
-    def __init__(self, settings: KernelSettings, name="kernel", spares=None):
+    def __init__(self, settings: KernelSettings, name="kernel", spares=None, refill=True):
         self.settings = settings
         self.name = _owned_name(name)
         self.spares = spares            # a Spares, or None: every start then boots a process and waits for it
+        self.refill = refill            # start the next spare after each start (False: only take one if there)
         self.agent = None
         self.generation = 0
         self.next_id = FILES_ID
@@ -286,7 +287,7 @@ class Kernel:
                 raise
             waited, boot_cpu = self._begin(AgentProcess(self.settings, self.name))   # a spare gone bad: once more
         self.last_start = {"boot": waited, "files": time.monotonic() - started - waited, "boot_cpu": boot_cpu}
-        if self.spares:
+        if self.spares and self.refill:
             self.spares.refill(self.settings)
 
     def _begin(self, agent):

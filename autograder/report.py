@@ -95,30 +95,40 @@ def item_analysis(cells):
 
 
 def write_item_analysis(cells, out_dir):
-    """item_analysis.csv and item_analysis.png (one bar per test cell, hardest ones stand out)."""
+    """item_analysis.csv and item_analysis.svg (one bar per test cell, hardest ones stand out)."""
     rows = item_analysis(cells)
     columns = ["assignment", "notebook", "grade_id", "max_score", "submitted", "passed", "share_passed",
                "mean_score"]
     _write_rows(out_dir / "item_analysis.csv", columns, rows)
-    plot_item_analysis(rows, out_dir / "item_analysis.png")
+    with atomic_open(out_dir / "item_analysis.svg", "w", encoding="utf-8") as handle:
+        handle.write(item_analysis_svg(rows))
     return rows
 
 
-def plot_item_analysis(rows, path):
-    from matplotlib.figure import Figure
-
+def item_analysis_svg(rows):
+    """A bar per test cell: the share of the students who handed it in that passed it (red below a half,
+    orange below 0.8, green above). Plain SVG, drawn without a plotting library (it costs no start-up)."""
+    from html import escape
     rows = [r for r in rows if r["submitted"]]
-    fig = Figure(figsize=(8, max(2.5, 1.0 + 0.22 * len(rows))))
-    ax = fig.add_subplot()
-    if rows:
-        shares = [r["share_passed"] for r in rows]
-        labels = [f"{r['assignment'][:2]} {r['grade_id']}" for r in rows]
-        colors = ["#c0392b" if s < 0.5 else "#e67e22" if s < 0.8 else "#27ae60" for s in shares]
-        ax.barh(range(len(rows)), shares, color=colors)
-        ax.set_yticks(range(len(rows)), labels, fontsize=7)
-        ax.invert_yaxis()
-    ax.set_xlim(0, 1)
-    ax.set_xlabel("share of submitting students who passed")
-    ax.set_title("Item analysis: which tests the class passed")
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
+    label_w, bar_w, row_h, top = 220, 480, 16, 40
+    width, height = label_w + bar_w + 30, top + row_h * max(1, len(rows)) + 40
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+             f'font-family="sans-serif" font-size="11">',
+             f'<text x="{width / 2:.0f}" y="18" text-anchor="middle" font-size="14">'
+             'Item analysis: which tests the class passed</text>']
+    axis_y = top + row_h * max(1, len(rows)) + 4
+    parts.append(f'<line x1="{label_w}" y1="{axis_y}" x2="{label_w + bar_w}" y2="{axis_y}" stroke="black"/>')
+    for tick in (0, 0.25, 0.5, 0.75, 1):
+        x = label_w + tick * bar_w
+        parts += [f'<line x1="{x:.0f}" y1="{top}" x2="{x:.0f}" y2="{axis_y}" stroke="#ddd"/>',
+                  f'<text x="{x:.0f}" y="{axis_y + 14}" text-anchor="middle">{tick:g}</text>']
+    for i, row in enumerate(rows):
+        share, y = float(row["share_passed"]), top + i * row_h
+        color = "#c0392b" if share < 0.5 else "#e67e22" if share < 0.8 else "#27ae60"
+        label = escape(f"{row['assignment'][:2]} {row['grade_id']}")
+        parts += [f'<text x="{label_w - 6}" y="{y + row_h - 4}" text-anchor="end">{label}</text>',
+                  f'<rect x="{label_w}" y="{y + 2}" width="{share * bar_w:.1f}" height="{row_h - 4}" '
+                  f'fill="{color}"><title>{label}: {share:.0%} passed</title></rect>']
+    parts += [f'<text x="{label_w + bar_w / 2:.0f}" y="{axis_y + 30}" text-anchor="middle">'
+              'share of submitting students who passed</text>', '</svg>']
+    return "\n".join(parts) + "\n"

@@ -3,10 +3,11 @@
     python -m autograder.runner --serve     (one job file path per line on stdin; "done" or
                                              "failed: why" per job on stdout)
 
-Serving, the runner starts the next notebook's sandboxed process (the
-preload imports done) while the current notebook runs, so that a job only
-sends its files and begins (see kernel.Spares); AUTOGRADER_PRESTART=0 turns
-that off. Every notebook still gets a fresh process of its own.
+Serving a job marked `prestart`, the runner starts the next notebook's
+sandboxed process (the preload imports done) while the current notebook
+runs, so that the next job only sends its files and begins (see
+kernel.Spares; the executor decides when that pays, see executor.py).
+Every notebook still gets a fresh process of its own.
 
 A job (JSON, see `Job`) carries everything needed: the assembled notebook
 (hidden tests inside), the assignment's files, the names the student writes,
@@ -38,7 +39,6 @@ from .sandbox import Limits, SandboxConfig
 
 MAX_RESTARTS = 10
 GIVEN_CELL_TIMEOUT = 60          # seconds at least for a given cell (setup imports on a busy machine)
-PRESTART_SWITCH = "AUTOGRADER_PRESTART"   # "0": no process started ahead (the old way, for comparison)
 # The parts of a notebook's time, in the result's "timings" (seconds):
 #   start     until the student's process was ready: boot + files
 #   boot      of that, waiting for the sandbox, Python and the preload imports (about 0 with a spare)
@@ -68,6 +68,7 @@ class Job:
     kind: str = "notebook"                          # or "bank": prove known answers (see bank_run.py)
     answers: list = field(default_factory=list)     # for a bank: [{key, grade_id, source}]
     packages: list = field(default_factory=list)    # the course's helper packages, watched for tampering
+    prestart: bool = False                          # start the process of the runner's next job meanwhile
 
 
 class NotebookRun:
@@ -75,7 +76,7 @@ class NotebookRun:
         import nbformat
         self.job = job
         self.nb = nbformat.from_dict(job.notebook)
-        self.kernel = Kernel(kernel_settings(job), spares=spares)
+        self.kernel = Kernel(kernel_settings(job), spares=spares, refill=job.prestart)
         self.judge = None
         self.flags = []
         self.tests = []
@@ -362,7 +363,7 @@ def serve(stdin=sys.stdin, stdout=sys.stdout):
     the judge's libraries costs, for every notebook; its spare process saves the
     sandbox's start and the preload imports (see the module docstring).
     """
-    spares = None if os.environ.get(PRESTART_SWITCH) == "0" else Spares()
+    spares = Spares()
     try:
         for line in stdin:
             path = line.strip()
@@ -375,8 +376,7 @@ def serve(stdin=sys.stdin, stdout=sys.stdout):
                 stdout.write(f"failed: {type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}\n")
             stdout.flush()
     finally:
-        if spares is not None:
-            spares.stop()
+        spares.stop()
 
 
 def main(argv=None):

@@ -88,7 +88,7 @@ def self_check(assignments=None, bank_dir=None, *, course, options, log=print):
     check_sandbox(options, log)
     with tempfile.TemporaryDirectory(prefix="selfcheck-") as scratch:
         settings = jobs.sandbox_settings(course, with_hidden_paths(options, course, Path(scratch), Path(scratch)),
-                                         jobs.font_cache(scratch))
+                                         jobs.font_cache())
         preflight(settings)
         pending = [item for a in assignments for item in bank_jobs(course, a, wrong, right, hangs, options, settings)]
         found = {}

@@ -11,9 +11,11 @@ graded in one run, one grader after the other:
 3. dask       `grade --scheduler` on a Dask cluster of --jobs single-threaded
               workers on this machine: real `dask scheduler` and `dask worker`
               processes on 127.0.0.1, started before and stopped after it;
-with --before also
-2b. local, before: the local engine without the sandboxed process started
-              ahead (AUTOGRADER_PRESTART=0), the way it was before.
+with --spares also
+4. spares     the local engine with each runner starting the next
+              notebook's sandboxed process while one runs
+              (AUTOGRADER_PRESTART=1; by default it does so only with fewer
+              runners than cores, see autograder/executor.py).
 
 The students cycle through four kinds: perfect (every answer), partial (the
 first half), blank (the release untouched) and broken (a cut-off file). The
@@ -25,7 +27,7 @@ and writing are timed here). The similarity report is left out: nbgrader
 has none.
 
     .venv/bin/python bench/grading_speed.py                       # about 15 minutes on 2 cores
-    .venv/bin/python bench/grading_speed.py --before              # and the local engine the old way
+    .venv/bin/python bench/grading_speed.py --spares              # and the local engine with spares
     .venv/bin/python bench/grading_speed.py --students 4 --assignment 01_chain_rule     # a quick look
 """
 import argparse
@@ -43,10 +45,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from autograder import jobs, notebooks, outputs, sample_class  # noqa: E402
-from autograder.executor import DaskProcesses  # noqa: E402
+from autograder.executor import PRESTART_SWITCH, DaskProcesses  # noqa: E402
 from autograder.grading import Options, grade  # noqa: E402
 from autograder.paths import COURSE_DIR, EXERCISES_DIR, SOURCE_DIR, list_assignments, list_notebooks  # noqa: E402
-from autograder.runner import PRESTART_SWITCH  # noqa: E402
 from autograder.workspace import Workspace  # noqa: E402
 
 KINDS = tuple(sample_class.STUDENTS.values())
@@ -186,8 +187,9 @@ def main(argv=None):
                         help="only this assignment (repeatable; default: the whole course)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
                         help="runner processes of the local engine, and workers of the Dask cluster")
-    parser.add_argument("--before", action="store_true",
-                        help="also grade with the local engine the old way (no process started ahead)")
+    parser.add_argument("--spares", action="store_true",
+                        help="also grade with the local engine starting each next process ahead "
+                             "(AUTOGRADER_PRESTART=1)")
     args = parser.parse_args(argv)
     assignments = args.assignments or list_assignments()
     n_notebooks = args.students * sum(len(list_notebooks(a)) for a in assignments)
@@ -203,15 +205,15 @@ def main(argv=None):
         runs.append(run_autograder(f"local engine ({args.jobs} runners)", tmp / "class", assignments,
                                    tmp / "local", args.jobs))
         print(f"  local engine done ({runs[-1].seconds:.0f} s); {_load()}", flush=True)
-        if args.before:
-            with _environment(PRESTART_SWITCH, "0"):
-                runs.append(run_autograder("local engine, before (no spare)", tmp / "class", assignments,
-                                           tmp / "before", args.jobs))
-            print(f"  local engine, before, done ({runs[-1].seconds:.0f} s); {_load()}", flush=True)
         with DaskProcesses(args.jobs) as cluster:
             runs.append(run_autograder(f"Dask ({args.jobs} workers x 1 thread)", tmp / "class", assignments,
                                        tmp / "dask", args.jobs, scheduler=cluster.address))
         print(f"  Dask done ({runs[-1].seconds:.0f} s); {_load()}", flush=True)
+        if args.spares:
+            with _environment(PRESTART_SWITCH, "1"):
+                runs.append(run_autograder("local engine, spares", tmp / "class", assignments,
+                                           tmp / "spares", args.jobs))
+            print(f"  local engine, spares, done ({runs[-1].seconds:.0f} s); {_load()}", flush=True)
     report(args, n_notebooks, nb_seconds, nb_scores, runs)
 
 
@@ -223,7 +225,7 @@ def report(args, n_notebooks, nb_seconds, nb_scores, runs):
     for run in runs:
         print(f"{run.label:<40}{run.seconds:>10.0f} s{n_notebooks / run.seconds * 60:>16.1f}"
               f"{nb_seconds / run.seconds:>12.2f}")
-    local, dask = runs[0], runs[-1]
+    local, dask = runs[0], runs[1]
     ratio = nb_seconds / local.seconds
     print(f"\nlocal engine vs nbgrader: {ratio:.2f}x (target {TARGET}x: {_met(ratio >= TARGET)}; "
           f"the judge's issue, {JUDGE_TARGET}x: {_met(ratio >= JUDGE_TARGET)})")

@@ -55,7 +55,7 @@ def _class_jobs(root):
     course = course_module.load()
     options = Options(timeout=30, notebook_timeout=300)
     settings = jobs.sandbox_settings(course, with_hidden_paths(options, course, root / "out", root / "subs"),
-                                     jobs.font_cache(root / "fonts"))
+                                     jobs.font_cache())
     assignment = jobs.Assignment.read(course, ASSIGNMENT)
     engine = jobs.engine_fingerprint(course)
     found = {}

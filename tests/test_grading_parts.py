@@ -161,7 +161,11 @@ def test_item_analysis_counts_only_students_who_submitted(tmp_path):
     [row] = item_analysis(cells)
     assert (row["submitted"], row["passed"], row["share_passed"], row["mean_score"]) == (3, 2, 0.667, 1.333)
     write_item_analysis(cells, tmp_path)
-    assert (tmp_path / "item_analysis.png").stat().st_size > 1000
+    import xml.etree.ElementTree as ET
+    svg = ET.parse(tmp_path / "item_analysis.svg").getroot()
+    [bar] = svg.findall("{http://www.w3.org/2000/svg}rect")
+    assert float(bar.get("width")) == pytest.approx(0.667 * 480, abs=0.1) and bar.get("fill") == "#e67e22"
+    assert "f_tests: 67% passed" in ET.tostring(svg, encoding="unicode")
     assert "f_tests" in (tmp_path / "item_analysis.csv").read_text()
 
 
@@ -264,3 +268,23 @@ def test_a_stored_result_is_stale_once_a_helper_the_engine_or_a_file_of_the_assi
         path.write_text(path.read_text() + "# fixed\n")
         keys.add(key())
     assert len(keys) == 4, "each change gives a new key"
+
+
+def test_the_font_list_is_built_once_and_rebuilt_when_its_cache_is_bad(tmp_path, monkeypatch):
+    from autograder import jobs
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    built = []
+    monkeypatch.setattr(jobs, "_build_font_list", lambda folder: built.append(1) or {".matplotlib/f.json": "e30="})
+    assert jobs.font_cache() == {".matplotlib/f.json": "e30="} and len(built) == 1
+    assert jobs.font_cache() == {".matplotlib/f.json": "e30="} and len(built) == 1, "the cache was not used"
+    for cached in (tmp_path / "cache" / "autograder").glob("fontlist-*.json"):
+        cached.write_text("{not json")
+    assert jobs.font_cache() == {".matplotlib/f.json": "e30="} and len(built) == 2
+    monkeypatch.setenv("XDG_CACHE_HOME", "/proc/nowhere")      # a folder nobody can make, root included
+    assert jobs.font_cache() == {".matplotlib/f.json": "e30="}, "an unwritable cache folder must not fail the run"
+
+
+def test_the_real_font_list_is_matplotlibs():
+    from autograder import jobs
+    fonts = jobs.font_cache()
+    assert [name.startswith(".matplotlib/fontlist-") for name in fonts] == [True]
