@@ -12,7 +12,7 @@ starts one sandboxed process per notebook. A runner can start the process of
 its next notebook while the current one runs (`prestart`): that saves the
 second of booting Python and the preload imports where cores would idle,
 but on busy cores that boot only competes with the running notebook (two
-runners on two cores graded 7% slower with it, bench/README.md). So the
+runners on two cores graded 9% slower with it, bench/README.md). So the
 local executor asks for it only with fewer runners than cores, and only
 while enough jobs wait for every busy runner to take one more;
 AUTOGRADER_PRESTART=1 always asks for it, =0 never. A runner that hangs past a job's
