@@ -57,7 +57,10 @@ def test_ctrl_c_stops_cleanly_and_a_rerun_resumes(tmp_path):
     subs, out = tmp_path / "subs", tmp_path / "out"
     _small_class(subs, 6)
     cmd = [sys.executable, "-m", "autograder", "grade", str(subs), "--out", str(out), "--jobs", "1"]
-    proc = subprocess.Popen(cmd, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # Ctrl-C as in a terminal: a suite started in the background (`make test &`) hands its children SIGINT
+    # ignored, and Python then installs no KeyboardInterrupt handler.
+    proc = subprocess.Popen(cmd, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 300
     while len(list((out / ".results").rglob("*.json"))) < 2 and time.monotonic() < deadline:
         time.sleep(0.2)
