@@ -15,8 +15,8 @@ but on busy cores that boot only competes with the running notebook (two
 runners on two cores graded 9% slower with it, bench/README.md). So the
 local executor asks for it only with fewer runners than cores, and only
 while enough jobs wait for every busy runner to take one more;
-AUTOGRADER_PRESTART=1 always asks for it, =0 never. A runner that hangs past a job's
-hard limit, or dies, is killed and replaced. A job whose sandbox could not
+AUTOGRADER_PRESTART=1 always asks for it, =0 never. A runner that hangs past
+a job's hard limit, or dies, is killed and replaced. A job whose sandbox could not
 start (a fault of the machine, not of the student) is tried once more before
 it is reported. On Ctrl-C every runner here and everything it started is
 killed, and the results so far are kept.

@@ -300,32 +300,30 @@ def _run(found, selected, by_name, course, options, out_dir, submissions_dir, lo
     A selected notebook reuses its stored result while it is still valid; any other keeps the one
     stored, whatever changed since, and without one it is "not graded yet".
     """
-    import tempfile
     engine = jobs.engine_fingerprint(course)
     graded, todo, counts = {}, [], Counter()
-    with tempfile.TemporaryDirectory(prefix="autograder-") as scratch:
-        settings = jobs.sandbox_settings(course, with_hidden_paths(options, course, out_dir, submissions_dir),
-                                         jobs.font_cache())
-        for sub in found:
-            if sub.refused:
-                graded[sub.key] = {"tests": None, "why": f"not graded: {sub.refused}", "all_flags": list(sub.flags)}
+    settings = jobs.sandbox_settings(course, with_hidden_paths(options, course, out_dir, submissions_dir),
+                                     jobs.font_cache())
+    for sub in found:
+        if sub.refused:
+            graded[sub.key] = {"tests": None, "why": f"not graded: {sub.refused}", "all_flags": list(sub.flags)}
+            counts["kept"] += 1
+        elif sub.path is not None and sub.key not in selected:
+            stored = _stored(out_dir, sub.key)
+            graded[sub.key] = stored or {"tests": None, "why": NOT_SELECTED, "all_flags": list(sub.flags)}
+            counts["outside" if stored else "waiting"] += 1
+        elif sub.path is not None:
+            prepared = jobs.prepare(sub, by_name[sub.assignment], course, options, engine, settings)
+            cached = None if options.fresh else _stored(out_dir, sub.key, prepared.key)
+            if cached is None and prepared.job is not None:
+                todo.append((sub, prepared))
+            else:
+                graded[sub.key] = cached or _finish(prepared.result, prepared, out_dir, sub.key)
                 counts["kept"] += 1
-            elif sub.path is not None and sub.key not in selected:
-                stored = _stored(out_dir, sub.key)
-                graded[sub.key] = stored or {"tests": None, "why": NOT_SELECTED, "all_flags": list(sub.flags)}
-                counts["outside" if stored else "waiting"] += 1
-            elif sub.path is not None:
-                prepared = jobs.prepare(sub, by_name[sub.assignment], course, options, engine, settings)
-                cached = None if options.fresh else _stored(out_dir, sub.key, prepared.key)
-                if cached is None and prepared.job is not None:
-                    todo.append((sub, prepared))
-                else:
-                    graded[sub.key] = cached or _finish(prepared.result, prepared, out_dir, sub.key)
-                    counts["kept"] += 1
-        _log_kept(counts, log)
-        if todo and not options.cluster_address():
-            preflight(settings)
-        _execute(todo, graded, options, out_dir, log)
+    _log_kept(counts, log)
+    if todo and not options.cluster_address():
+        preflight(settings)
+    _execute(todo, graded, options, out_dir, log)
     return graded
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from . import cells, notebooks
 from .assemble import assemble
 from .paths import REPO_ROOT
+from .report import atomic_open
 
 ENGINE_FOLDER = Path(__file__).resolve().parent
 
@@ -148,9 +149,8 @@ def font_cache():
         return fonts                    # matplotlib could not build it: the sandboxes scan the fonts themselves
     try:
         cached.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        temporary = cached.with_name(f".{cached.name}.{os.getpid()}")
-        temporary.write_text(json.dumps(fonts), encoding="utf-8")
-        os.replace(temporary, cached)
+        with atomic_open(cached, "w", encoding="utf-8") as handle:
+            json.dump(fonts, handle)
     except OSError:
         pass
     return fonts
